@@ -1,0 +1,63 @@
+# Jingjinji Quiz: `make run` to play, `make test` to check. `make help` lists everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+N ?= 5000
+PROCS ?= 1
+SERVER ?= daphne
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the project with its dev tools
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate ## Load the demo competition, questions, round and host account (idempotent)
+	$(PY) manage.py demo_setup --base-url http://$(HOST):$(PORT)
+
+run: demo ## Set up everything and serve on http://$(HOST):$(PORT) (embedded SQLite + in-process layer)
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) -v 0 config.asgi:application
+
+browser: ## Make sure Debian's chromium and CJK fonts are there for browser tests
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-cjk"; exit 1; fi; \
+	fi
+
+test: install browser ## Run the whole suite (embedded default; set DATABASE_URL and REDIS_URL for the services)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## Apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: install ## Update and compile the zh-Hans translations
+	cd frontend && ../$(PY) ../manage.py makemessages -l zh_Hans -d django && ../$(PY) ../manage.py makemessages -l zh_Hans -d djangojs
+	$(PY) manage.py compilemessages
+
+bench: install ## Load benchmark beside a raw baseline (N=, PROCS=, SERVER=daphne|uvicorn)
+	$(PY) -m bench.run --n $(N) --procs $(PROCS) --server $(SERVER)
+
+clean: ## Remove the database, static files and caches (keeps .venv)
+	rm -rf var .pytest_cache .ruff_cache
+
+.PHONY: help install migrate demo run browser test lint format messages bench clean

@@ -1,0 +1,57 @@
+"""Pages render a shell and a snapshot source; the live state arrives over the WebSocket."""
+
+import segno
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from quiz import selectors
+from quiz.models import Round
+
+
+def home(request):
+    return render(request, "frontend/home.html")
+
+
+def play(request):
+    """The contestant page. ``?pin=`` pre-fills the PIN (the display's QR code links here)."""
+    pin = request.GET.get("pin", "")
+    return render(request, "frontend/play.html", {"pin": pin if pin.isdigit() and len(pin) == 6 else ""})
+
+
+def join_url(request, pin: str) -> str:
+    return request.build_absolute_uri(f"{reverse('play')}?pin={pin}")
+
+
+def display(request, pin: str):
+    """The big screen for the live round with this PIN, with a QR code to join."""
+    round_ = selectors.round_for_pin(pin)
+    if round_ is None:
+        raise Http404("no live round has that PIN")
+    url = join_url(request, pin)
+    qr_svg = segno.make(url, error="m").svg_inline(scale=8, dark="#111", light="#fff")
+    return render(request, "frontend/display.html", {"round": round_, "join_url": url, "qr_svg": qr_svg})
+
+
+@login_required
+def host_rounds(request):
+    rounds = selectors.rounds_hosted_by(request.user)
+    return render(request, "frontend/host_rounds.html", {"rounds": rounds})
+
+
+@login_required
+def host_console(request, round_id: int):
+    round_ = get_object_or_404(Round.objects.select_related("competition"), pk=round_id)
+    if not selectors.user_can_host(request.user, round_):
+        raise PermissionDenied("you do not have host rights for this competition")
+    return render(
+        request,
+        "frontend/host.html",
+        {
+            "round": round_,
+            "join_url": join_url(request, round_.pin),
+            "display_url": request.build_absolute_uri(reverse("display", args=[round_.pin])),
+        },
+    )

@@ -1,0 +1,129 @@
+"""Group commit for answers: collect them for a few milliseconds, write them in one transaction, ack each.
+
+A transaction per answer would cap a burst at the database's commit rate; here 5,000 answers arriving
+together cost a handful of commits. Nothing waiting here has been acked, so nothing acked is ever only in
+memory: a phone whose answer was in a batch that failed gets an error and sends it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+
+from django.conf import settings
+
+from quiz import broadcast, services
+from quiz.services import AnswerOutcome, PendingAnswer
+
+logger = logging.getLogger(__name__)
+
+
+class AnswerBatcher:
+    def __init__(self, *, delay: float, max_size: int, count_throttle: float) -> None:
+        self.delay = delay
+        self.max_size = max_size
+        self.count_throttle = count_throttle
+        self._pending: list[tuple[PendingAnswer, asyncio.Future[AnswerOutcome]]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._flushing = asyncio.Lock()
+        self._tasks: set[asyncio.Task] = set()
+        self._count_sent_at: dict[int, float] = {}
+        self._count_trailing: dict[int, tuple[int, int, int, int]] = {}
+
+    async def submit(self, answer: PendingAnswer) -> AnswerOutcome:
+        future: asyncio.Future[AnswerOutcome] = asyncio.get_running_loop().create_future()
+        self._pending.append((answer, future))
+        if len(self._pending) >= self.max_size:
+            self._schedule(0)
+        elif self._timer is None:
+            self._schedule(self.delay)
+        return await future
+
+    def _schedule(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(delay, self._spawn_flush)
+
+    def _spawn_flush(self) -> None:
+        self._timer = None
+        task = asyncio.get_running_loop().create_task(self._flush())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _flush(self) -> None:
+        async with self._flushing:
+            batch, self._pending = self._pending[: self.max_size], self._pending[self.max_size :]
+            if self._pending:
+                self._schedule(0)
+            if not batch:
+                return
+            try:
+                result = await services.aanswers_record([answer for answer, _ in batch])
+            except Exception as exc:
+                logger.exception("writing %d answers failed", len(batch))
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
+            for (_, future), outcome in zip(batch, result.outcomes, strict=True):
+                if not future.done():
+                    future.set_result(outcome)
+        for round_id, counts in result.answered.items():
+            self._publish_count(round_id, counts)
+            if counts[2] >= counts[3]:
+                self._spawn(self._close_if_all_answered(round_id, counts[1]))
+
+    async def _close_if_all_answered(self, round_id: int, question: int) -> None:
+        try:
+            await services.around_close_when_all_answered(round_id=round_id, question=question)
+        except Exception:
+            logger.exception("round %s: closing when all answered failed", round_id)
+
+    def _publish_count(self, round_id: int, counts: tuple[int, int, int, int]) -> None:
+        """Tell hosts and displays the answered count, at most once per throttle window per round."""
+        now = time.monotonic()
+        wait = self._count_sent_at.get(round_id, 0) + self.count_throttle - now
+        if wait <= 0:
+            self._count_sent_at[round_id] = now
+            self._spawn(broadcast.apublish(round_id, services.answered_message(*counts)))
+            return
+        pending = round_id in self._count_trailing
+        self._count_trailing[round_id] = counts
+        if not pending:
+            asyncio.get_running_loop().call_later(wait, self._send_trailing_count, round_id)
+
+    def _send_trailing_count(self, round_id: int) -> None:
+        counts = self._count_trailing.pop(round_id, None)
+        if counts is not None:
+            self._count_sent_at[round_id] = time.monotonic()
+            self._spawn(broadcast.apublish(round_id, services.answered_message(*counts)))
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AnswerBatcher] = weakref.WeakKeyDictionary()
+
+
+def get_batcher() -> AnswerBatcher:
+    """This process's batcher for the running event loop."""
+    loop = asyncio.get_running_loop()
+    batcher = _batchers.get(loop)
+    if batcher is None:
+        quiz = settings.QUIZ
+        batcher = _batchers[loop] = AnswerBatcher(
+            delay=quiz["ANSWER_BATCH_SECONDS"],
+            max_size=quiz["ANSWER_BATCH_MAX"],
+            count_throttle=quiz["COUNT_THROTTLE_SECONDS"],
+        )
+    return batcher
+
+
+async def aanswer_submit(answer: PendingAnswer) -> AnswerOutcome:
+    """Store one answer with the next group commit; returns the ack (or refusal) once it is durable."""
+    return await get_batcher().submit(answer)

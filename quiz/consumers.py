@@ -1,0 +1,206 @@
+"""WebSocket consumers: parse a frame, call one service, forward the reply. They hold only identity.
+
+Round events do not pass through here: the per-process hub (``quiz.hub``) writes them to the socket.
+These consumers never touch the ORM themselves, so they skip Channels' per-message database hop in
+``dispatch()`` and ``websocket_disconnect()`` (22% of broadcast CPU, research/measurements.md); every
+service they call hops to a thread once and cleans up connections there.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from quiz import batching, protocol, services
+from quiz.engine.rounds import IllegalTransition
+from quiz.hub import Sink, get_hub
+from quiz.protocol import ProtocolError
+from quiz.services import QuizError
+
+logger = logging.getLogger(__name__)
+
+REFUSALS = (ProtocolError, QuizError, IllegalTransition)
+CLOSE_FOR = {"unauthenticated": protocol.CLOSE_UNAUTHENTICATED, "forbidden": protocol.CLOSE_FORBIDDEN, "kicked": protocol.CLOSE_FORBIDDEN,
+             "round_not_found": protocol.CLOSE_NOT_FOUND, "wrong_pin": protocol.CLOSE_NOT_FOUND}
+
+
+class QuizConsumer(AsyncWebsocketConsumer):
+    # No channel-layer channel per socket: broadcasts reach sockets through the hub.
+    channel_layer_alias = "no-layer-per-socket"
+    audience = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sink: Sink | None = None
+        self.round_id: int | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels would run close_old_connections() in a thread before every message; see module docstring.
+        handler = getattr(self, message["type"].replace(".", "_"), None)
+        if handler is None:
+            raise ValueError(f"no handler for {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        await self.disconnect(message.get("code"))
+        raise StopConsumer()
+
+    async def disconnect(self, code: int | None) -> None:
+        if self.sink is not None and self.round_id is not None:
+            await get_hub().detach(self.round_id, self.sink)
+            self.sink = None
+
+    @property
+    def version(self) -> int | None:
+        return self.sink.version if self.sink is not None else None
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=protocol.dumps(frame))
+
+    async def refuse(self, exc: Any, ref: str | None = None) -> None:
+        await self.send_frame(protocol.error_frame(exc, version=self.version, ref=ref))
+
+    async def close_with(self, exc: Any) -> None:
+        """Say why, then close with the documented close code (authorisation failures only)."""
+        await self.refuse(exc)
+        await self.close(code=CLOSE_FOR.get(exc.code, protocol.CLOSE_FORBIDDEN))
+
+    async def subscribe(self, round_id: int, contestant_id: int | None = None) -> None:
+        self.round_id = round_id
+        self.sink = Sink(self.base_send, self.audience, contestant_id, on_close=self.kicked)
+        await get_hub().attach(round_id, self.sink)
+
+    async def go_live(self, snapshot: dict[str, Any]) -> None:
+        """Send the snapshot, then the events that arrived while it was being read."""
+        assert self.sink is not None
+        await self.send_frame(snapshot)
+        await self.sink.go_live(snapshot["version"])
+        round_ = snapshot["round"]
+        question = round_.get("question")
+        get_hub().watch_deadline(self.round_id, question and question.get("deadline") if round_["phase"] == "open" else None)
+
+    async def kicked(self) -> None:
+        await self.close(code=protocol.CLOSE_FORBIDDEN)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        kind = None
+        try:
+            content = protocol.decode(text_data, max_bytes=settings.QUIZ["MAX_FRAME_BYTES"])
+            kind = content["type"]
+            await self.handle(content)
+        except REFUSALS as exc:
+            await self.refuse(exc, ref=kind)
+
+    async def handle(self, content: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    async def pong(self, command: protocol.Ping) -> None:
+        await self.send_frame(protocol.pong_frame(command.t, server_time=int(time.time() * 1000), version=self.version))
+
+
+class ContestantConsumer(QuizConsumer):
+    """A phone: join or resume, then answer. Everything else it sees comes from the hub."""
+
+    audience = "contestant"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.contestant_id: int | None = None
+
+    async def handle(self, content: dict[str, Any]) -> None:
+        command = protocol.parse_contestant(content)
+        if isinstance(command, protocol.Ping):
+            await self.pong(command)
+        elif isinstance(command, protocol.Join | protocol.Resume):
+            if self.contestant_id is not None:
+                raise ProtocolError("already_joined", "this socket has already joined a round")
+            token = command.token if isinstance(command, protocol.Resume) else None
+            if isinstance(command, protocol.Join):
+                joined = await services.ajoin(pin=command.pin, nickname=command.nickname, code=command.code)
+                token = joined.token
+            await self.start(token)
+        else:
+            if self.contestant_id is None or self.round_id is None:
+                raise ProtocolError("not_joined", "join the round first")
+            outcome = await batching.aanswer_submit(
+                services.PendingAnswer(
+                    contestant_id=self.contestant_id,
+                    round_id=self.round_id,
+                    question=command.question,
+                    choices=command.choices,
+                    received_at=timezone.now(),
+                    client_elapsed_ms=command.client_elapsed_ms,
+                    rtt_ms=command.rtt_ms,
+                )
+            )
+            await self.send_frame(outcome.frame)
+
+    async def start(self, token: str) -> None:
+        """Subscribe to the token's round first, then read the snapshot: no event falls in between."""
+        contestant_id, round_id = services.token_identity(token)
+        await self.subscribe(round_id, contestant_id)
+        try:
+            welcome = await services.aresume(token=token)
+        except QuizError as exc:
+            await self.disconnect(None)
+            if exc.code == "kicked":
+                await self.close_with(exc)
+                return
+            raise
+        self.contestant_id = welcome.contestant_id
+        await self.go_live(welcome.frame)
+
+
+class HostConsumer(QuizConsumer):
+    """The host console: commands for one round; needs a logged-in user with host rights."""
+
+    audience = "host"
+
+    async def connect(self) -> None:
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close_with(QuizError("unauthenticated", "log in to host a round"))
+            return
+        round_id = self.scope["url_route"]["kwargs"]["round_id"]
+        await self.subscribe(round_id)
+        try:
+            snapshot = await services.ahost_snapshot(user=user, round_id=round_id)
+        except QuizError as exc:
+            await self.disconnect(None)
+            await self.close_with(exc)
+            return
+        await self.go_live(snapshot)
+
+    async def handle(self, content: dict[str, Any]) -> None:
+        command = protocol.parse_host(content)
+        if isinstance(command, protocol.Ping):
+            await self.pong(command)
+            return
+        reply = await services.around_command(user=self.scope["user"], round_id=self.round_id, command=command)
+        await self.send_frame(reply)
+
+
+class DisplayConsumer(QuizConsumer):
+    """The big screen: read-only, public information only (the key only after reveal)."""
+
+    audience = "display"
+
+    async def connect(self) -> None:
+        await self.accept()
+        try:
+            round_id = await services.around_id_for_pin(pin=self.scope["url_route"]["kwargs"]["pin"])
+        except QuizError as exc:
+            await self.close_with(exc)
+            return
+        await self.subscribe(round_id)
+        await self.go_live(await services.adisplay_snapshot(round_id=round_id))
+
+    async def handle(self, content: dict[str, Any]) -> None:
+        await self.pong(protocol.parse_display(content))

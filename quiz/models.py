@@ -1,0 +1,140 @@
+"""Live rounds: the round and its questions (state), contestants, and the append-only answer log."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from quiz.engine.rounds import Phase
+
+
+def new_token_nonce() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class Round(models.Model):
+    class JoinMode(models.TextChoices):
+        OPEN = "open", _("anyone with the PIN and a nickname")
+        REGISTERED = "registered", _("registered contestants with their code")
+        BOTH = "both", _("either")
+
+    competition = models.ForeignKey("competition.Competition", on_delete=models.CASCADE, related_name="rounds")
+    title = models.CharField(_("title"), max_length=200)
+    pin = models.CharField(_("PIN"), max_length=6, db_index=True)
+    join_mode = models.CharField(max_length=12, choices=JoinMode.choices, default=JoinMode.OPEN)
+    scoring = models.JSONField(_("scoring rule"), default=dict, blank=True)
+    close_when_all_answered = models.BooleanField(_("close early when everyone has answered"), default=False)
+    # State, changed only by quiz.services through a conditional update on ``version``.
+    phase = models.CharField(max_length=12, choices=[(p.value, p.value) for p in Phase], default=Phase.LOBBY)
+    version = models.PositiveIntegerField(default=1)
+    current_index = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A PIN names one live round at a time; finished rounds free their PIN.
+            models.UniqueConstraint(fields=["pin"], condition=~models.Q(phase="finished"), name="round_live_pin_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} [{self.pin}]"
+
+
+class RoundQuestion(models.Model):
+    """A question as played in one round: a frozen copy, so later edits in the bank never change it."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    source = models.ForeignKey("questionbank.Question", on_delete=models.SET_NULL, null=True, blank=True)
+    kind = models.CharField(max_length=12, default="single")
+    stem = models.TextField()
+    choices = models.JSONField()
+    correct = models.JSONField()
+    explanation = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField()
+    weight = models.PositiveSmallIntegerField(default=1)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    paused_remaining_ms = models.PositiveIntegerField(null=True, blank=True)
+    voided = models.BooleanField(default=False)
+    skipped = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["round", "position"]
+        constraints = [models.UniqueConstraint(fields=["round", "position"], name="round_question_position_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}#{self.position}: {self.stem[:30]}"
+
+
+class Contestant(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="contestants")
+    nickname = models.CharField(max_length=20)
+    registration = models.ForeignKey(
+        "competition.Registration", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    team = models.ForeignKey("competition.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Part of the signed reconnect token: a kick rotates it, so the old token stops working.
+    token_nonce = models.CharField(max_length=16, default=new_token_nonce)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    kicked_at = models.DateTimeField(null=True, blank=True)
+    # A cache of the latest standings, written at each reveal; recomputable from the answer log.
+    score = models.IntegerField(default=0)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    correct_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["round", "joined_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "nickname"], name="contestant_nickname_unique"),
+            models.UniqueConstraint(
+                fields=["round", "registration"],
+                condition=models.Q(registration__isnull=False),
+                name="contestant_registration_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.nickname
+
+
+class Answer(models.Model):
+    """One accepted answer: append-only, at most one per contestant and question (DESIGN.md rule 2)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(RoundQuestion, on_delete=models.CASCADE, related_name="answers")
+    contestant = models.ForeignKey(Contestant, on_delete=models.CASCADE, related_name="answers")
+    choices = models.JSONField()
+    received_at = models.DateTimeField()
+    elapsed_ms = models.PositiveIntegerField(help_text="server time from opening the question to receipt")
+    # Fairness evidence for disputes: what the phone measured.
+    rtt_ms = models.PositiveIntegerField(null=True, blank=True)
+    client_elapsed_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["question", "received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["contestant", "question"], name="answer_once_per_question")
+        ]
+        indexes = [models.Index(fields=["round", "question"])]
+
+
+class RoundLog(models.Model):
+    """Who changed the round, when and how: the record for disputes."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="log")
+    version = models.PositiveIntegerField()
+    action = models.CharField(max_length=40)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["round", "at", "id"]

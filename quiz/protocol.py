@@ -1,0 +1,338 @@
+"""The WebSocket protocol: inbound frames parsed into typed commands, outbound frames built and described.
+
+Every inbound frame is JSON text with a ``type``. Anything that does not parse into a command raises
+``ProtocolError`` with a stable ``code``; the consumer answers with an ``error`` frame and keeps the
+socket open. ``SERVER_FRAME_SCHEMAS`` describes every frame the server sends; the contract test checks
+real frames against it and ``docs/protocol.md`` shows an example of each.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+MAX_CHOICES = 6
+MAX_NICKNAME = 20
+MAX_CODE = 12
+
+# Close codes (WebSocket close frames). Authorisation failures close; bad input does not.
+CLOSE_UNAUTHENTICATED = 4001  # the host socket needs a logged-in user
+CLOSE_FORBIDDEN = 4003  # logged in without host rights on this round's competition; or kicked
+CLOSE_NOT_FOUND = 4004  # no such round (host: id; display: live PIN)
+
+
+class ProtocolError(Exception):
+    """A frame we refuse. ``code`` is stable and documented in docs/protocol.md."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+# --- inbound commands --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    t: float | None  # the client's clock, echoed back for the round trip
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    pin: str
+    nickname: str | None
+    code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitAnswer:
+    question: int
+    choices: tuple[int, ...]
+    client_elapsed_ms: int | None
+    rtt_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class HostCommand:
+    """``action`` is one of HOST_ACTIONS; ``question``, ``seconds``, ``version``, ``contestant`` as it needs."""
+
+    action: str
+    question: int | None = None
+    seconds: int | None = None
+    version: int | None = None
+    contestant: int | None = None
+
+
+# action -> the fields it requires
+HOST_ACTIONS: dict[str, tuple[str, ...]] = {
+    "open": ("question",),
+    "close": ("question",),
+    "reveal": ("question",),
+    "leaderboard": ("question",),
+    "pause": (),
+    "resume": (),
+    "extend": ("question", "seconds", "version"),
+    "skip": ("question",),
+    "void": ("question",),
+    "kick": ("contestant",),
+    "end": (),
+}
+
+CONTESTANT_TYPES = {"ping", "join", "resume", "answer"}
+
+
+def decode(text: str | None, *, max_bytes: int) -> dict[str, Any]:
+    """Turn a text frame into a dict with a string ``type``, or raise ProtocolError."""
+    if text is None:
+        raise ProtocolError("malformed_json", "frames must be JSON text, not binary")
+    if len(text) > max_bytes or len(text.encode()) > max_bytes:
+        raise ProtocolError("frame_too_large", f"frames are limited to {max_bytes} bytes")
+    try:
+        content = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError("malformed_json", "the frame is not valid JSON") from exc
+    if not isinstance(content, dict):
+        raise ProtocolError("malformed_json", "a frame must be a JSON object")
+    if not isinstance(content.get("type"), str):
+        raise ProtocolError("invalid_field", "every frame needs a string 'type'", field="type")
+    return content
+
+
+def _int(content: dict[str, Any], name: str, *, required: bool, low: int = 0, high: int = 2**31 - 1) -> int | None:
+    value = content.get(name)
+    if value is None:
+        if required:
+            raise ProtocolError("invalid_field", f"'{name}' is required", field=name)
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ProtocolError("invalid_field", f"'{name}' must be a whole number from {low} to {high}", field=name)
+    return value
+
+
+def _str(content: dict[str, Any], name: str, *, max_length: int) -> str | None:
+    value = content.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ProtocolError("invalid_field", f"'{name}' must be text", field=name)
+    if len(value) > max_length:
+        raise ProtocolError("invalid_field", f"'{name}' is longer than {max_length} characters", field=name)
+    return value
+
+
+def parse_ping(content: dict[str, Any]) -> Ping:
+    t = content.get("t")
+    if t is not None and (not isinstance(t, int | float) or isinstance(t, bool)):
+        raise ProtocolError("invalid_field", "'t' must be a number", field="t")
+    return Ping(t=t)
+
+
+def parse_contestant(content: dict[str, Any]) -> Ping | Join | Resume | SubmitAnswer:
+    kind = content["type"]
+    if kind == "ping":
+        return parse_ping(content)
+    if kind == "join":
+        pin = _str(content, "pin", max_length=6)
+        if not pin or not pin.isdigit() or len(pin) != 6:
+            raise ProtocolError("invalid_field", "'pin' must be the round's 6-digit PIN", field="pin")
+        # Over-long nicknames get their own code below, after normalisation, so allow some slack here.
+        nickname = _str(content, "nickname", max_length=200)
+        code = _str(content, "code", max_length=MAX_CODE)
+        if (nickname is None) == (code is None):
+            raise ProtocolError("invalid_field", "join with either a 'nickname' or a 'code'", field="nickname")
+        return Join(pin=pin, nickname=nickname, code=code)
+    if kind == "resume":
+        token = _str(content, "token", max_length=300)
+        if not token:
+            raise ProtocolError("invalid_field", "'token' is required", field="token")
+        return Resume(token=token)
+    if kind == "answer":
+        question = _int(content, "question", required=True, high=999)
+        raw = content.get("choices")
+        if (
+            not isinstance(raw, list)
+            or not 1 <= len(raw) <= MAX_CHOICES
+            or any(not isinstance(c, int) or isinstance(c, bool) or not 0 <= c < MAX_CHOICES for c in raw)
+            or len(set(raw)) != len(raw)
+        ):
+            raise ProtocolError(
+                "invalid_field", f"'choices' must list 1 to {MAX_CHOICES} different choice numbers", field="choices"
+            )
+        return SubmitAnswer(
+            question=question,  # type: ignore[arg-type]
+            choices=tuple(sorted(raw)),
+            client_elapsed_ms=_int(content, "client_elapsed_ms", required=False, high=3_600_000),
+            rtt_ms=_int(content, "rtt_ms", required=False, high=600_000),
+        )
+    if kind in HOST_ACTIONS:
+        raise ProtocolError("not_allowed", f"'{kind}' is a host command")
+    raise ProtocolError("unknown_type", f"unknown frame type '{kind}'", field="type")
+
+
+def parse_host(content: dict[str, Any]) -> Ping | HostCommand:
+    kind = content["type"]
+    if kind == "ping":
+        return parse_ping(content)
+    if kind not in HOST_ACTIONS:
+        raise ProtocolError("unknown_type", f"unknown frame type '{kind}'", field="type")
+    needed = HOST_ACTIONS[kind]
+    return HostCommand(
+        action=kind,
+        question=_int(content, "question", required="question" in needed, high=999),
+        seconds=_int(content, "seconds", required="seconds" in needed, low=1, high=600),
+        version=_int(content, "version", required="version" in needed),
+        contestant=_int(content, "contestant", required="contestant" in needed, low=1),
+    )
+
+
+def parse_display(content: dict[str, Any]) -> Ping:
+    if content["type"] == "ping":
+        return parse_ping(content)
+    raise ProtocolError("not_allowed", "the display is read-only")
+
+
+# --- outbound frames ---------------------------------------------------------------------------------
+
+
+def dumps(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+def error_frame(exc: ProtocolError | Any, *, version: int | None, ref: str | None = None) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "version": version, "code": exc.code, "message": exc.message}
+    if getattr(exc, "field", None):
+        frame["field"] = exc.field
+    if ref:
+        frame["ref"] = ref
+    return frame
+
+
+def pong_frame(t: float | None, *, server_time: int, version: int | None) -> dict[str, Any]:
+    return {"type": "pong", "version": version, "t": t, "server_time": server_time}
+
+
+_INT = {"type": "integer"}
+_NINT = {"type": ["integer", "null"]}
+_STR = {"type": "string"}
+_QUESTION_PUBLIC = {
+    "type": ["object", "null"],
+    "required": ["index", "kind", "stem", "choices", "duration_ms", "deadline", "remaining_ms", "paused", "voided"],
+    "properties": {
+        "index": _INT,
+        "number": _INT,
+        "kind": {"enum": ["single", "multiple", "truefalse"]},
+        "stem": _STR,
+        "choices": {"type": "array", "items": _STR, "minItems": 2, "maxItems": MAX_CHOICES},
+        "duration_ms": _INT,
+        "deadline": _NINT,
+        "remaining_ms": _INT,
+        "paused": {"type": "boolean"},
+        "voided": {"type": "boolean"},
+        # present only once revealed (contestant, display) or always (host)
+        "correct": {"type": "array", "items": _INT},
+        "explanation": _STR,
+        "distribution": {"type": "array", "items": _INT},
+        "answered": _INT,
+    },
+}
+_LEADERBOARD = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["rank", "nickname", "score"],
+        "properties": {"rank": _INT, "nickname": _STR, "score": _INT, "team": {"type": ["string", "null"]}},
+    },
+}
+_ROUND = {
+    "type": "object",
+    "required": ["id", "title", "phase", "question_count", "current", "question", "server_time", "participants"],
+    "properties": {
+        "id": _INT,
+        "title": _STR,
+        "pin": _STR,
+        "phase": {"enum": ["lobby", "open", "closed", "revealed", "leaderboard", "finished"]},
+        "question_count": _INT,
+        "current": _NINT,
+        "next": _NINT,
+        "question": _QUESTION_PUBLIC,
+        "server_time": _INT,
+        "participants": _INT,
+        "leaderboard": _LEADERBOARD,
+        "teams": {"type": "array"},
+        "questions": {"type": "array"},
+        "scoring": {"type": "object"},
+    },
+}
+_ME = {
+    "type": "object",
+    "required": ["id", "nickname", "score", "rank", "answer"],
+    "properties": {
+        "id": _INT,
+        "nickname": _STR,
+        "team": {"type": ["string", "null"]},
+        "score": _INT,
+        "rank": _NINT,
+        "correct": _INT,
+        "answer": {
+            "type": ["object", "null"],
+            "required": ["question", "choices", "received_at"],
+            "properties": {"question": _INT, "choices": {"type": "array", "items": _INT}, "received_at": _INT},
+        },
+    },
+}
+
+
+def _frame(kind: str, required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["type", "version", *required],
+        "properties": {"type": {"const": kind}, "version": _NINT, **properties},
+        "additionalProperties": False,
+    }
+
+
+SERVER_FRAME_SCHEMAS: dict[str, dict[str, Any]] = {
+    "welcome": _frame("welcome", ["token", "round", "me"], {"token": _STR, "round": _ROUND, "me": _ME}),
+    "snapshot": _frame(
+        "snapshot", ["audience", "round"], {"audience": {"enum": ["host", "display"]}, "round": _ROUND,
+                                             "contestants": {"type": "array"}}
+    ),
+    "state": _frame(
+        "state", ["event", "round"],
+        {"event": _STR, "index": _NINT, "reason": {"type": ["string", "null"]}, "round": _ROUND},
+    ),
+    "ack": _frame(
+        "ack", ["question", "choices", "received_at", "duplicate"],
+        {"question": _INT, "choices": {"type": "array", "items": _INT}, "received_at": _INT,
+         "duplicate": {"type": "boolean"}},
+    ),
+    "result": _frame(
+        "result", ["question", "correct", "points", "score", "rank"],
+        {"question": _INT, "correct": {"type": "boolean"}, "answered": {"type": "boolean"}, "points": _INT,
+         "score": _INT, "rank": _NINT, "streak": _INT},
+    ),
+    "answered": _frame("answered", ["question", "answered", "participants"],
+                       {"question": _INT, "answered": _INT, "participants": _INT}),
+    "contestant": _frame(
+        "contestant", ["event", "contestant", "participants"],
+        {"event": {"enum": ["joined", "kicked"]}, "participants": _INT,
+         "contestant": {"type": "object", "required": ["id", "nickname"]}},
+    ),
+    "command": _frame(
+        "command", ["command", "changed", "round"],
+        {"command": _STR, "changed": {"type": "boolean"}, "round": _ROUND},
+    ),
+    "kicked": _frame("kicked", ["message"], {"message": _STR}),
+    "pong": _frame("pong", ["t", "server_time"], {"t": {"type": ["number", "null"]}, "server_time": _INT}),
+    "error": _frame(
+        "error", ["code", "message"], {"code": _STR, "message": _STR, "field": _STR, "ref": _STR}
+    ),
+}

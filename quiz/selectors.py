@@ -1,0 +1,179 @@
+"""Reads for live rounds: the engine's state from rows, and the views that frames are built from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count
+
+from quiz.engine.rounds import Phase, QuestionState, RoundState
+from quiz.engine.scoring import ScoredQuestion
+from quiz.models import Answer, Contestant, Round, RoundQuestion
+
+
+def question_state(q: RoundQuestion) -> QuestionState:
+    return QuestionState(
+        index=q.position,
+        duration=timedelta(milliseconds=q.duration_ms),
+        opened_at=q.opened_at,
+        deadline=q.deadline,
+        closed_at=q.closed_at,
+        revealed_at=q.revealed_at,
+        paused_remaining=None if q.paused_remaining_ms is None else timedelta(milliseconds=q.paused_remaining_ms),
+        voided=q.voided,
+        skipped=q.skipped,
+    )
+
+
+def round_state(round_: Round, questions: list[RoundQuestion]) -> RoundState:
+    return RoundState(
+        phase=Phase(round_.phase),
+        version=round_.version,
+        current=round_.current_index,
+        questions=tuple(question_state(q) for q in questions),
+    )
+
+
+def scored_question(q: RoundQuestion) -> ScoredQuestion:
+    assert q.opened_at is not None and q.deadline is not None
+    return ScoredQuestion(
+        index=q.position,
+        correct=frozenset(q.correct),
+        time_allowed_ms=max(int((q.deadline - q.opened_at).total_seconds() * 1000), 1),
+        weight=q.weight,
+        multiple=q.kind == "multiple",
+    )
+
+
+@dataclass(slots=True)
+class Standing:
+    contestant_id: int
+    nickname: str
+    team: str | None
+    score: int
+    rank: int | None
+    correct: int
+
+
+@dataclass(slots=True)
+class RoundView:
+    """Everything any audience may be shown about a round at one version; frames pick from it."""
+
+    round: Round
+    questions: list[RoundQuestion]
+    participants: int
+    answered: int = 0  # answers to the current question
+    distribution: list[int] = field(default_factory=list)  # per choice, current question
+    leaderboard: list[Standing] = field(default_factory=list)
+    teams: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def current(self) -> RoundQuestion | None:
+        index = self.round.current_index
+        return None if index is None else self.questions[index]
+
+
+def active_contestants(round_id: int):
+    return Contestant.objects.filter(round_id=round_id, kicked_at__isnull=True)
+
+
+def answer_counts(question: RoundQuestion) -> tuple[int, list[int]]:
+    """(answers, answers per choice) for one question."""
+    distribution = [0] * len(question.choices)
+    total = 0
+    for choices in Answer.objects.filter(question=question).values_list("choices", flat=True):
+        total += 1
+        for c in choices:
+            if 0 <= c < len(distribution):
+                distribution[c] += 1
+    return total, distribution
+
+
+def answered_count(question_id: int) -> int:
+    return Answer.objects.filter(question_id=question_id).count()
+
+
+def leaderboard_top(round_id: int, size: int | None = None) -> list[Standing]:
+    size = size or settings.QUIZ["LEADERBOARD_SIZE"]
+    rows = (
+        active_contestants(round_id)
+        .filter(rank__isnull=False)
+        .select_related("team")
+        .order_by("rank", "id")[:size]
+    )
+    return [Standing(c.id, c.nickname, c.team.name if c.team else None, c.score, c.rank, c.correct_count) for c in rows]
+
+
+def team_table(round_id: int) -> list[dict[str, Any]]:
+    """Team standings from the cached member scores, using the round's team aggregate."""
+    from quiz.engine.scoring import ContestantScore, ScoringRule, team_scores
+
+    round_ = Round.objects.only("scoring").get(pk=round_id)
+    members = list(active_contestants(round_id).filter(team__isnull=False).values("id", "team_id", "team__name", "score"))
+    if not members:
+        return []
+    names = {m["team_id"]: m["team__name"] for m in members}
+    scores = {m["id"]: ContestantScore(m["id"], points=m["score"]) for m in members}
+    table = team_scores(scores, {m["id"]: m["team_id"] for m in members}, ScoringRule.from_dict(round_.scoring))
+    rows, previous, rank = [], None, 0
+    for position, t in enumerate(table, start=1):
+        if t.points != previous:
+            rank, previous = position, t.points
+        rows.append({"rank": rank, "name": names[t.team_id], "score": t.points, "members": t.members})
+    return rows
+
+
+def round_view(round_id: int, *, lock: bool = False) -> RoundView:
+    round_ = Round.objects.select_related("competition").get(pk=round_id)
+    questions = list(RoundQuestion.objects.filter(round_id=round_id).order_by("position"))
+    view = RoundView(round=round_, questions=questions, participants=active_contestants(round_id).count())
+    current = view.current
+    if current is not None:
+        view.answered, view.distribution = answer_counts(current)
+    if round_.phase in (Phase.REVEALED, Phase.LEADERBOARD, Phase.FINISHED):
+        view.leaderboard = leaderboard_top(round_id)
+        view.teams = team_table(round_id)
+    return view
+
+
+def contestants_list(round_id: int) -> list[dict[str, Any]]:
+    rows = (
+        Contestant.objects.filter(round_id=round_id)
+        .select_related("team")
+        .annotate(answers_count=Count("answers"))
+        .order_by("joined_at")
+    )
+    return [
+        {
+            "id": c.id,
+            "nickname": c.nickname,
+            "team": c.team.name if c.team else None,
+            "score": c.score,
+            "rank": c.rank,
+            "answers": c.answers_count,
+            "kicked": c.kicked_at is not None,
+        }
+        for c in rows
+    ]
+
+
+def round_for_pin(pin: str) -> Round | None:
+    return Round.objects.filter(pin=pin).exclude(phase=Phase.FINISHED).first()
+
+
+def user_can_host(user, round_: Round) -> bool:
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return round_.competition.roles.filter(user=user, role="host").exists()
+
+
+def rounds_hosted_by(user):
+    qs = Round.objects.select_related("competition").order_by("-created_at")
+    if user.is_superuser:
+        return qs
+    return qs.filter(competition__roles__user=user, competition__roles__role="host").distinct()

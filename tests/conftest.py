@@ -1,0 +1,57 @@
+"""Shared fixtures. The same suite runs on the embedded default and on PostgreSQL + Redis.
+
+Tests marked ``services`` need several processes sharing PostgreSQL and Redis; they run when
+DATABASE_URL and REDIS_URL are set (``.ci/run`` sets both) and are deselected otherwise. When the
+variables are set but a service does not answer, the run stops with an error instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+SERVICES = bool(os.environ.get("DATABASE_URL")) and bool(os.environ.get("REDIS_URL"))
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_configure(config):
+    for name, port in (("DATABASE_URL", 5432), ("REDIS_URL", 6379)):
+        url = os.environ.get(name)
+        if url and not _reachable(url, port):
+            pytest.exit(f"{name}={url} is set but nothing answers there; start the service", returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    if SERVICES:
+        return
+    kept, dropped = [], []
+    for item in items:
+        (dropped if item.get_closest_marker("services") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def pytest_report_header(config):
+    if SERVICES:
+        return "stack: PostgreSQL + Redis (DATABASE_URL, REDIS_URL)"
+    return "stack: embedded default (SQLite file, in-process channel layer); multi-process tests deselected"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
