@@ -6,6 +6,7 @@ selects Redis for the channel layer and the cache. ``manage.py check --deploy`` 
 deployment still runs on the embedded pieces (see ``config/checks.py``).
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -81,7 +82,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # Consumer tests run the ORM in worker threads: an in-memory test database is not shared between them.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # One file per test run, so runs side by side do not share it (pytest-django removes it afterwards).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

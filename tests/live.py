@@ -24,7 +24,8 @@ class Socket:
         if cookie:
             headers.append((b"cookie", cookie.encode()))
         self.comm = WebsocketCommunicator(application, path, headers=headers)
-        self.frames: list[dict[str, Any]] = []
+        self.frames: list[dict[str, Any]] = []  # everything received, in order
+        self.unread: list[dict[str, Any]] = []  # received but not yet taken by next() or expect()
         self.closed_with: int | None = None
 
     async def connect(self) -> bool:
@@ -35,6 +36,11 @@ class Socket:
         await self.comm.send_to(text_data=frame if isinstance(frame, str) else json.dumps(frame))
 
     async def next(self, timeout: float = 3) -> dict[str, Any]:
+        if self.unread:
+            return self.unread.pop(0)
+        return await self._receive(timeout)
+
+    async def _receive(self, timeout: float) -> dict[str, Any]:
         message = await self.comm.receive_output(timeout)
         if message["type"] == "websocket.close":
             self.closed_with = message.get("code")
@@ -44,15 +50,23 @@ class Socket:
         return frame
 
     async def expect(self, kind: str, timeout: float = 3, **match: Any) -> dict[str, Any]:
-        """The next frame of ``kind`` (whose fields equal ``match``), skipping others."""
+        """The first frame of ``kind`` (whose fields equal ``match``); frames passed over stay unread."""
+
+        def wanted(frame: dict[str, Any]) -> bool:
+            return frame["type"] == kind and all(frame.get(k) == v for k, v in match.items())
+
+        for position, frame in enumerate(self.unread):
+            if wanted(frame):
+                return self.unread.pop(position)
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
         while True:
-            frame = await self.next(max(end - loop.time(), 0.01))
-            if frame["type"] == kind and all(frame.get(k) == v for k, v in match.items()):
+            frame = await self._receive(max(end - loop.time(), 0.01))
+            if wanted(frame):
                 return frame
             if frame["type"] == "_closed":
-                raise AssertionError(f"socket closed ({frame['code']}) while waiting for {kind}")
+                raise AssertionError(f"socket closed ({frame['code']}) while waiting for {kind}: {self.unread}")
+            self.unread.append(frame)
 
     async def request(self, frame: dict[str, Any], kind: str, **match: Any) -> dict[str, Any]:
         await self.send(frame)
