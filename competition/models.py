@@ -74,7 +74,9 @@ class CompetitionRole(models.Model):
         HOST = "host", _("host")
 
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="roles")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="competition_roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="competition_roles"
+    )
     role = models.CharField(max_length=20, choices=Role.choices)
 
     class Meta:

@@ -19,7 +19,9 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=True)
 # The development key only signs development tokens; check --deploy flags it (security.W009).
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-dev-only-jingjinji-quiz-key-change-me-in-production")
+SECRET_KEY = env.str(
+    "SECRET_KEY", default="django-insecure-dev-only-jingjinji-quiz-key-change-me-in-production"
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -1,4 +1,7 @@
-"""The question bank. Rounds copy what they play (quiz.RoundQuestion), so later edits never change a past round."""
+"""The question bank.
+
+Rounds copy what they play (quiz.RoundQuestion), so later edits never change a past round.
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +15,9 @@ class QuestionKind(models.TextChoices):
 
 class Question(models.Model):
     key = models.SlugField(_("key"), max_length=40, unique=True, help_text=_("Stable id used by imports."))
-    kind = models.CharField(_("kind"), max_length=12, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=QuestionKind.choices, default=QuestionKind.SINGLE
+    )
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     stem = models.TextField(_("stem"))
     choices = models.JSONField(_("choices"), help_text=_("List of 2-6 choice texts."))

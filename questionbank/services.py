@@ -22,7 +22,11 @@ def _validated(item: dict[str, Any], where: str) -> dict[str, Any]:
     if kind not in KINDS:
         raise QuestionDataError(f"{where}: unknown kind {kind!r}")
     choices, correct = item.get("choices"), item.get("correct")
-    if not isinstance(choices, list) or not 2 <= len(choices) <= 6 or not all(isinstance(c, str) and c for c in choices):
+    if (
+        not isinstance(choices, list)
+        or not 2 <= len(choices) <= 6
+        or not all(isinstance(c, str) and c for c in choices)
+    ):
         raise QuestionDataError(f"{where}: 2 to 6 non-empty choices are needed")
     if (
         not isinstance(correct, list)
@@ -56,8 +60,13 @@ def questions_load_json(path: Path) -> tuple[int, int]:
             }
             original, _ = Question.objects.update_or_create(
                 key=item["key"],
-                defaults={**common, "language": "zh-hans", "stem": item["stem"], "choices": item["choices"],
-                          "explanation": item.get("explanation", "")},
+                defaults={
+                    **common,
+                    "language": "zh-hans",
+                    "stem": item["stem"],
+                    "choices": item["choices"],
+                    "explanation": item.get("explanation", ""),
+                },
             )
             zh += 1
             english = item.get("en")
@@ -65,8 +74,14 @@ def questions_load_json(path: Path) -> tuple[int, int]:
                 translated = _validated({**item, **english}, f"question {item['key']} (en)")
                 Question.objects.update_or_create(
                     key=f"{item['key']}-en",
-                    defaults={**common, "language": "en", "stem": translated["stem"], "choices": translated["choices"],
-                              "explanation": translated.get("explanation", ""), "translation_of": original},
+                    defaults={
+                        **common,
+                        "language": "en",
+                        "stem": translated["stem"],
+                        "choices": translated["choices"],
+                        "explanation": translated.get("explanation", ""),
+                        "translation_of": original,
+                    },
                 )
                 en += 1
     return zh, en

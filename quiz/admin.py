@@ -33,7 +33,15 @@ class ContestantAdmin(admin.ModelAdmin):
 class AnswerAdmin(admin.ModelAdmin):
     """The answer log is append-only: visible for disputes, never edited here."""
 
-    list_display = ["contestant", "question", "choices", "received_at", "elapsed_ms", "rtt_ms", "client_elapsed_ms"]
+    list_display = [
+        "contestant",
+        "question",
+        "choices",
+        "received_at",
+        "elapsed_ms",
+        "rtt_ms",
+        "client_elapsed_ms",
+    ]
     list_filter = ["round"]
 
     def has_change_permission(self, request, obj=None):

@@ -31,9 +31,12 @@ def round_message(
     frames: dict[str, str],
     personal: dict[str, str] | None = None,
     close: list[int] | None = None,
-    deadline: int | None | object = KEEP_DEADLINE,
+    deadline: int | object | None = KEEP_DEADLINE,
 ) -> dict[str, Any]:
-    """``frames``: audience -> JSON text; ``personal``: contestant id -> JSON text; ``close``: ids to disconnect.
+    """Build a bus message.
+
+    ``frames``: audience -> JSON text; ``personal``: contestant id -> JSON text; ``close``: contestant
+    ids whose sockets are to be closed.
 
     ``deadline`` (epoch ms, or None for no open clock) tells hubs which close to schedule; messages that
     do not change the round's clock leave it out.

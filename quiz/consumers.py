@@ -26,8 +26,13 @@ from quiz.services import QuizError
 logger = logging.getLogger(__name__)
 
 REFUSALS = (ProtocolError, QuizError, IllegalTransition)
-CLOSE_FOR = {"unauthenticated": protocol.CLOSE_UNAUTHENTICATED, "forbidden": protocol.CLOSE_FORBIDDEN, "kicked": protocol.CLOSE_FORBIDDEN,
-             "round_not_found": protocol.CLOSE_NOT_FOUND, "wrong_pin": protocol.CLOSE_NOT_FOUND}
+CLOSE_FOR = {
+    "unauthenticated": protocol.CLOSE_UNAUTHENTICATED,
+    "forbidden": protocol.CLOSE_FORBIDDEN,
+    "kicked": protocol.CLOSE_FORBIDDEN,
+    "round_not_found": protocol.CLOSE_NOT_FOUND,
+    "wrong_pin": protocol.CLOSE_NOT_FOUND,
+}
 
 
 class QuizConsumer(AsyncWebsocketConsumer):
@@ -83,7 +88,9 @@ class QuizConsumer(AsyncWebsocketConsumer):
         await self.sink.go_live(snapshot["version"])
         round_ = snapshot["round"]
         question = round_.get("question")
-        get_hub().watch_deadline(self.round_id, question and question.get("deadline") if round_["phase"] == "open" else None)
+        get_hub().watch_deadline(
+            self.round_id, question and question.get("deadline") if round_["phase"] == "open" else None
+        )
 
     async def kicked(self) -> None:
         await self.close(code=protocol.CLOSE_FORBIDDEN)
@@ -101,7 +108,9 @@ class QuizConsumer(AsyncWebsocketConsumer):
         raise NotImplementedError
 
     async def pong(self, command: protocol.Ping) -> None:
-        await self.send_frame(protocol.pong_frame(command.t, server_time=int(time.time() * 1000), version=self.version))
+        await self.send_frame(
+            protocol.pong_frame(command.t, server_time=int(time.time() * 1000), version=self.version)
+        )
 
 
 class ContestantConsumer(QuizConsumer):
@@ -183,7 +192,9 @@ class HostConsumer(QuizConsumer):
         if isinstance(command, protocol.Ping):
             await self.pong(command)
             return
-        reply = await services.around_command(user=self.scope["user"], round_id=self.round_id, command=command)
+        reply = await services.around_command(
+            user=self.scope["user"], round_id=self.round_id, command=command
+        )
         await self.send_frame(reply)
 
 

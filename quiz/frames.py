@@ -58,13 +58,16 @@ def round_payload(view: RoundView, audience: Audience, now: datetime) -> dict[st
         "phase": r.phase,
         "question_count": sum(1 for q in view.questions if not q.skipped),
         "current": r.current_index,
-        "question": None if current is None or current.opened_at is None else question_payload(view, current, audience, now),
+        "question": None
+        if current is None or current.opened_at is None
+        else question_payload(view, current, audience, now),
         "server_time": epoch_ms(now),
         "participants": view.participants,
     }
     if r.phase in (Phase.REVEALED, Phase.LEADERBOARD, Phase.FINISHED):
         payload["leaderboard"] = [
-            {"rank": s.rank, "nickname": s.nickname, "team": s.team, "score": s.score} for s in view.leaderboard
+            {"rank": s.rank, "nickname": s.nickname, "team": s.team, "score": s.score}
+            for s in view.leaderboard
         ]
         payload["teams"] = view.teams
     if audience == "host":

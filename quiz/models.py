@@ -21,7 +21,9 @@ class Round(models.Model):
         REGISTERED = "registered", _("registered contestants with their code")
         BOTH = "both", _("either")
 
-    competition = models.ForeignKey("competition.Competition", on_delete=models.CASCADE, related_name="rounds")
+    competition = models.ForeignKey(
+        "competition.Competition", on_delete=models.CASCADE, related_name="rounds"
+    )
     title = models.CharField(_("title"), max_length=200)
     pin = models.CharField(_("PIN"), max_length=6, db_index=True)
     join_mode = models.CharField(max_length=12, choices=JoinMode.choices, default=JoinMode.OPEN)
@@ -38,7 +40,9 @@ class Round(models.Model):
         ordering = ["-created_at"]
         constraints = [
             # A PIN names one live round at a time; finished rounds free their PIN.
-            models.UniqueConstraint(fields=["pin"], condition=~models.Q(phase="finished"), name="round_live_pin_unique")
+            models.UniqueConstraint(
+                fields=["pin"], condition=~models.Q(phase="finished"), name="round_live_pin_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -68,7 +72,9 @@ class RoundQuestion(models.Model):
 
     class Meta:
         ordering = ["round", "position"]
-        constraints = [models.UniqueConstraint(fields=["round", "position"], name="round_question_position_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "position"], name="round_question_position_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.round_id}#{self.position}: {self.stem[:30]}"
@@ -80,7 +86,9 @@ class Contestant(models.Model):
     registration = models.ForeignKey(
         "competition.Registration", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    team = models.ForeignKey("competition.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    team = models.ForeignKey(
+        "competition.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Part of the signed reconnect token: a kick rotates it, so the old token stops working.
     token_nonce = models.CharField(max_length=16, default=new_token_nonce)
     joined_at = models.DateTimeField(auto_now_add=True)
@@ -125,6 +133,9 @@ class Answer(models.Model):
         ]
         indexes = [models.Index(fields=["round", "question"])]
 
+    def __str__(self) -> str:
+        return f"{self.contestant_id} -> {self.question_id}: {self.choices}"
+
 
 class RoundLog(models.Model):
     """Who changed the round, when and how: the record for disputes."""
@@ -138,3 +149,6 @@ class RoundLog(models.Model):
 
     class Meta:
         ordering = ["round", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} v{self.version} {self.action}"

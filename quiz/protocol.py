@@ -9,6 +9,7 @@ real frames against it and ``docs/protocol.md`` shows an example of each.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +63,7 @@ class SubmitAnswer:
 
 @dataclass(frozen=True, slots=True)
 class HostCommand:
-    """``action`` is one of HOST_ACTIONS; ``question``, ``seconds``, ``version``, ``contestant`` as it needs."""
+    """``action`` is one of HOST_ACTIONS; the other fields as that action needs (HOST_ACTIONS)."""
 
     action: str
     question: int | None = None
@@ -106,14 +107,18 @@ def decode(text: str | None, *, max_bytes: int) -> dict[str, Any]:
     return content
 
 
-def _int(content: dict[str, Any], name: str, *, required: bool, low: int = 0, high: int = 2**31 - 1) -> int | None:
+def _int(
+    content: dict[str, Any], name: str, *, required: bool, low: int = 0, high: int = 2**31 - 1
+) -> int | None:
     value = content.get(name)
     if value is None:
         if required:
             raise ProtocolError("invalid_field", f"'{name}' is required", field=name)
         return None
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ProtocolError("invalid_field", f"'{name}' must be a whole number from {low} to {high}", field=name)
+        raise ProtocolError(
+            "invalid_field", f"'{name}' must be a whole number from {low} to {high}", field=name
+        )
     return value
 
 
@@ -130,7 +135,9 @@ def _str(content: dict[str, Any], name: str, *, max_length: int) -> str | None:
 
 def parse_ping(content: dict[str, Any]) -> Ping:
     t = content.get("t")
-    if t is not None and (not isinstance(t, int | float) or isinstance(t, bool)):
+    # NaN and Infinity parse from JSON but would be echoed in the pong as invalid JSON.
+    finite = isinstance(t, int) or (isinstance(t, float) and math.isfinite(t))
+    if t is not None and (not finite or isinstance(t, bool)):
         raise ProtocolError("invalid_field", "'t' must be a number", field="t")
     return Ping(t=t)
 
@@ -141,13 +148,15 @@ def parse_contestant(content: dict[str, Any]) -> Ping | Join | Resume | SubmitAn
         return parse_ping(content)
     if kind == "join":
         pin = _str(content, "pin", max_length=6)
-        if not pin or not pin.isdigit() or len(pin) != 6:
+        if not pin or not pin.isascii() or not pin.isdigit() or len(pin) != 6:
             raise ProtocolError("invalid_field", "'pin' must be the round's 6-digit PIN", field="pin")
         # Over-long nicknames get their own code below, after normalisation, so allow some slack here.
         nickname = _str(content, "nickname", max_length=200)
         code = _str(content, "code", max_length=MAX_CODE)
         if (nickname is None) == (code is None):
-            raise ProtocolError("invalid_field", "join with either a 'nickname' or a 'code'", field="nickname")
+            raise ProtocolError(
+                "invalid_field", "join with either a 'nickname' or a 'code'", field="nickname"
+            )
         return Join(pin=pin, nickname=nickname, code=code)
     if kind == "resume":
         token = _str(content, "token", max_length=300)
@@ -164,7 +173,9 @@ def parse_contestant(content: dict[str, Any]) -> Ping | Join | Resume | SubmitAn
             or len(set(raw)) != len(raw)
         ):
             raise ProtocolError(
-                "invalid_field", f"'choices' must list 1 to {MAX_CHOICES} different choice numbers", field="choices"
+                "invalid_field",
+                f"'choices' must list 1 to {MAX_CHOICES} different choice numbers",
+                field="choices",
             )
         return SubmitAnswer(
             question=question,  # type: ignore[arg-type]
@@ -224,7 +235,17 @@ _NINT = {"type": ["integer", "null"]}
 _STR = {"type": "string"}
 _QUESTION_PUBLIC = {
     "type": ["object", "null"],
-    "required": ["index", "kind", "stem", "choices", "duration_ms", "deadline", "remaining_ms", "paused", "voided"],
+    "required": [
+        "index",
+        "kind",
+        "stem",
+        "choices",
+        "duration_ms",
+        "deadline",
+        "remaining_ms",
+        "paused",
+        "voided",
+    ],
     "properties": {
         "index": _INT,
         "number": _INT,
@@ -253,7 +274,16 @@ _LEADERBOARD = {
 }
 _ROUND = {
     "type": "object",
-    "required": ["id", "title", "phase", "question_count", "current", "question", "server_time", "participants"],
+    "required": [
+        "id",
+        "title",
+        "phase",
+        "question_count",
+        "current",
+        "question",
+        "server_time",
+        "participants",
+    ],
     "properties": {
         "id": _INT,
         "title": _STR,
@@ -284,7 +314,11 @@ _ME = {
         "answer": {
             "type": ["object", "null"],
             "required": ["question", "choices", "received_at"],
-            "properties": {"question": _INT, "choices": {"type": "array", "items": _INT}, "received_at": _INT},
+            "properties": {
+                "question": _INT,
+                "choices": {"type": "array", "items": _INT},
+                "received_at": _INT,
+            },
         },
     },
 }
@@ -302,32 +336,55 @@ def _frame(kind: str, required: list[str], properties: dict[str, Any]) -> dict[s
 SERVER_FRAME_SCHEMAS: dict[str, dict[str, Any]] = {
     "welcome": _frame("welcome", ["token", "round", "me"], {"token": _STR, "round": _ROUND, "me": _ME}),
     "snapshot": _frame(
-        "snapshot", ["audience", "round"], {"audience": {"enum": ["host", "display"]}, "round": _ROUND,
-                                             "contestants": {"type": "array"}}
+        "snapshot",
+        ["audience", "round"],
+        {"audience": {"enum": ["host", "display"]}, "round": _ROUND, "contestants": {"type": "array"}},
     ),
     "state": _frame(
-        "state", ["event", "round"],
+        "state",
+        ["event", "round"],
         {"event": _STR, "index": _NINT, "reason": {"type": ["string", "null"]}, "round": _ROUND},
     ),
     "ack": _frame(
-        "ack", ["question", "choices", "received_at", "duplicate"],
-        {"question": _INT, "choices": {"type": "array", "items": _INT}, "received_at": _INT,
-         "duplicate": {"type": "boolean"}},
+        "ack",
+        ["question", "choices", "received_at", "duplicate"],
+        {
+            "question": _INT,
+            "choices": {"type": "array", "items": _INT},
+            "received_at": _INT,
+            "duplicate": {"type": "boolean"},
+        },
     ),
     "result": _frame(
-        "result", ["question", "correct", "points", "score", "rank"],
-        {"question": _INT, "correct": {"type": "boolean"}, "answered": {"type": "boolean"}, "points": _INT,
-         "score": _INT, "rank": _NINT, "streak": _INT},
+        "result",
+        ["question", "correct", "points", "score", "rank"],
+        {
+            "question": _INT,
+            "correct": {"type": "boolean"},
+            "answered": {"type": "boolean"},
+            "points": _INT,
+            "score": _INT,
+            "rank": _NINT,
+            "streak": _INT,
+        },
     ),
-    "answered": _frame("answered", ["question", "answered", "participants"],
-                       {"question": _INT, "answered": _INT, "participants": _INT}),
+    "answered": _frame(
+        "answered",
+        ["question", "answered", "participants"],
+        {"question": _INT, "answered": _INT, "participants": _INT},
+    ),
     "contestant": _frame(
-        "contestant", ["event", "contestant", "participants"],
-        {"event": {"enum": ["joined", "kicked"]}, "participants": _INT,
-         "contestant": {"type": "object", "required": ["id", "nickname"]}},
+        "contestant",
+        ["event", "contestant", "participants"],
+        {
+            "event": {"enum": ["joined", "kicked"]},
+            "participants": _INT,
+            "contestant": {"type": "object", "required": ["id", "nickname"]},
+        },
     ),
     "command": _frame(
-        "command", ["command", "changed", "round"],
+        "command",
+        ["command", "changed", "round"],
         {"command": _STR, "changed": {"type": "boolean"}, "round": _ROUND},
     ),
     "kicked": _frame("kicked", ["message"], {"message": _STR}),

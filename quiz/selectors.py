@@ -22,7 +22,9 @@ def question_state(q: RoundQuestion) -> QuestionState:
         deadline=q.deadline,
         closed_at=q.closed_at,
         revealed_at=q.revealed_at,
-        paused_remaining=None if q.paused_remaining_ms is None else timedelta(milliseconds=q.paused_remaining_ms),
+        paused_remaining=None
+        if q.paused_remaining_ms is None
+        else timedelta(milliseconds=q.paused_remaining_ms),
         voided=q.voided,
         skipped=q.skipped,
     )
@@ -104,7 +106,10 @@ def leaderboard_top(round_id: int, size: int | None = None) -> list[Standing]:
         .select_related("team")
         .order_by("rank", "id")[:size]
     )
-    return [Standing(c.id, c.nickname, c.team.name if c.team else None, c.score, c.rank, c.correct_count) for c in rows]
+    return [
+        Standing(c.id, c.nickname, c.team.name if c.team else None, c.score, c.rank, c.correct_count)
+        for c in rows
+    ]
 
 
 def team_table(round_id: int) -> list[dict[str, Any]]:
@@ -112,12 +117,16 @@ def team_table(round_id: int) -> list[dict[str, Any]]:
     from quiz.engine.scoring import ContestantScore, ScoringRule, team_scores
 
     round_ = Round.objects.only("scoring").get(pk=round_id)
-    members = list(active_contestants(round_id).filter(team__isnull=False).values("id", "team_id", "team__name", "score"))
+    members = list(
+        active_contestants(round_id).filter(team__isnull=False).values("id", "team_id", "team__name", "score")
+    )
     if not members:
         return []
     names = {m["team_id"]: m["team__name"] for m in members}
     scores = {m["id"]: ContestantScore(m["id"], points=m["score"]) for m in members}
-    table = team_scores(scores, {m["id"]: m["team_id"] for m in members}, ScoringRule.from_dict(round_.scoring))
+    table = team_scores(
+        scores, {m["id"]: m["team_id"] for m in members}, ScoringRule.from_dict(round_.scoring)
+    )
     rows, previous, rank = [], None, 0
     for position, t in enumerate(table, start=1):
         if t.points != previous:

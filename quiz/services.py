@@ -172,7 +172,12 @@ def _apply(
                 continue  # another process moved the round first: decide again on what it did
             _save_question_changes(rows, before, after)
             RoundLog.objects.create(
-                round_id=round_id, version=after.version, action=action, actor=actor, at=now, detail=detail or {}
+                round_id=round_id,
+                version=after.version,
+                action=action,
+                actor=actor,
+                at=now,
+                detail=detail or {},
             )
             last = result.events[-1]
             personal = None
@@ -213,7 +218,9 @@ def access_round_as_host(*, user, round_id: int) -> Round:
     return round_
 
 
-def round_command(*, user, round_id: int, command: HostCommand, now: datetime | None = None) -> dict[str, Any]:
+def round_command(
+    *, user, round_id: int, command: HostCommand, now: datetime | None = None
+) -> dict[str, Any]:
     """Carry out a host command; returns the ``command`` reply frame with the new state."""
     now = now or timezone.now()
     access_round_as_host(user=user, round_id=round_id)
@@ -223,7 +230,9 @@ def round_command(*, user, round_id: int, command: HostCommand, now: datetime | 
         changed = contestant_kick(round_id=round_id, contestant_id=command.contestant, actor=user, now=now)
     else:
         detail = {k: v for k, v in vars_of(command).items() if v is not None and k != "action"}
-        result = _apply(round_id, _step_for(command, now), action=command.action, now=now, actor=user, detail=detail)
+        result = _apply(
+            round_id, _step_for(command, now), action=command.action, now=now, actor=user, detail=detail
+        )
         changed = result.changed
     view = selectors.round_view(round_id)
     return {
@@ -242,7 +251,9 @@ def vars_of(command: HostCommand) -> dict[str, Any]:
 def round_close_if_due(*, round_id: int, now: datetime | None = None) -> bool:
     """Close the open question if its deadline has passed. Safe to call from every process at once."""
     now = now or timezone.now()
-    return _apply(round_id, lambda s: engine.close_if_due(s, now=now), action="close.deadline", now=now).changed
+    return _apply(
+        round_id, lambda s: engine.close_if_due(s, now=now), action="close.deadline", now=now
+    ).changed
 
 
 def _ensure_closed_if_due(round_id: int, now: datetime) -> None:
@@ -250,7 +261,9 @@ def _ensure_closed_if_due(round_id: int, now: datetime) -> None:
     round_ = Round.objects.only("phase", "current_index").get(pk=round_id)
     if round_.phase != Phase.OPEN or round_.current_index is None:
         return
-    q = RoundQuestion.objects.only("deadline", "paused_remaining_ms").get(round_id=round_id, position=round_.current_index)
+    q = RoundQuestion.objects.only("deadline", "paused_remaining_ms").get(
+        round_id=round_id, position=round_.current_index
+    )
     if q.paused_remaining_ms is None and q.deadline is not None and q.deadline <= now:
         round_close_if_due(round_id=round_id, now=now)
 
@@ -274,7 +287,9 @@ def standings_refresh(*, round_id: int, state: RoundState, event_index: int | No
             round_id=round_id, question__position__in=counted
         ).values_list("contestant_id", "question__position", "choices", "elapsed_ms")
     ]
-    contestants = {c.id: c for c in selectors.active_contestants(round_id).only("id", "score", "rank", "correct_count")}
+    contestants = {
+        c.id: c for c in selectors.active_contestants(round_id).only("id", "score", "rank", "correct_count")
+    }
     scores = score_round(scored, [a for a in answers if a.contestant_id in contestants], rule, contestants)
     changed = []
     personal: dict[str, str] = {}
@@ -307,14 +322,18 @@ def standings_refresh(*, round_id: int, state: RoundState, event_index: int | No
 
 
 def contestant_token(contestant: Contestant) -> str:
-    return signing.dumps({"c": contestant.id, "r": contestant.round_id, "n": contestant.token_nonce}, salt=TOKEN_SALT)
+    return signing.dumps(
+        {"c": contestant.id, "r": contestant.round_id, "n": contestant.token_nonce}, salt=TOKEN_SALT
+    )
 
 
 def _me(contestant: Contestant, round_: Round) -> dict[str, Any]:
     answer = None
     if round_.current_index is not None:
         stored = (
-            Answer.objects.filter(contestant=contestant, question__round_id=round_.id, question__position=round_.current_index)
+            Answer.objects.filter(
+                contestant=contestant, question__round_id=round_.id, question__position=round_.current_index
+            )
             .values("choices", "received_at")
             .first()
         )
@@ -402,14 +421,23 @@ def contestant_join(*, pin: str, nickname: str | None = None, code: str | None =
 def _create_contestant(round_: Round, nickname: str, *, registration, team) -> Contestant:
     try:
         with transaction.atomic():
-            contestant = Contestant.objects.create(round=round_, nickname=nickname, registration=registration, team=team)
+            contestant = Contestant.objects.create(
+                round=round_, nickname=nickname, registration=registration, team=team
+            )
             participants = selectors.active_contestants(round_.id).count()
             info = {"id": contestant.id, "nickname": nickname, "team": team.name if team else None}
-            frame = {"type": "contestant", "version": round_.version, "event": "joined", "contestant": info,
-                     "participants": participants}
+            frame = {
+                "type": "contestant",
+                "version": round_.version,
+                "event": "joined",
+                "contestant": info,
+                "participants": participants,
+            }
             broadcast.publish_on_commit(
                 round_.id,
-                broadcast.round_message(version=round_.version, frames={"host": dumps(frame), "display": dumps(frame)}),
+                broadcast.round_message(
+                    version=round_.version, frames={"host": dumps(frame), "display": dumps(frame)}
+                ),
             )
     except IntegrityError:
         raise QuizError("nickname_taken", "someone in this round already has that nickname") from None
@@ -457,17 +485,32 @@ def contestant_kick(*, round_id: int, contestant_id: int, actor, now: datetime) 
         )
         round_ = Round.objects.only("version").get(pk=round_id)
         RoundLog.objects.create(
-            round_id=round_id, version=round_.version, action="kick", actor=actor, at=now,
+            round_id=round_id,
+            version=round_.version,
+            action="kick",
+            actor=actor,
+            at=now,
             detail={"contestant": contestant_id, "nickname": contestant.nickname},
         )
         participants = selectors.active_contestants(round_id).count()
         info = {"id": contestant.id, "nickname": contestant.nickname, "team": None}
-        frame = dumps({"type": "contestant", "version": round_.version, "event": "kicked", "contestant": info,
-                       "participants": participants})
-        kicked = dumps({"type": "kicked", "version": round_.version, "message": "the host removed you from this round"})
+        frame = dumps(
+            {
+                "type": "contestant",
+                "version": round_.version,
+                "event": "kicked",
+                "contestant": info,
+                "participants": participants,
+            }
+        )
+        kicked = dumps(
+            {"type": "kicked", "version": round_.version, "message": "the host removed you from this round"}
+        )
         message = broadcast.round_message(
-            version=round_.version, frames={"host": frame, "display": frame},
-            personal={str(contestant_id): kicked}, close=[contestant_id],
+            version=round_.version,
+            frames={"host": frame, "display": frame},
+            personal={str(contestant_id): kicked},
+            close=[contestant_id],
         )
         broadcast.publish_on_commit(round_id, message)
     return True
@@ -501,8 +544,12 @@ def display_snapshot(*, round_id: int, now: datetime | None = None) -> dict[str,
     now = now or timezone.now()
     _ensure_closed_if_due(round_id, now)
     view = selectors.round_view(round_id)
-    return {"type": "snapshot", "version": view.round.version, "audience": "display",
-            "round": round_payload(view, "display", now)}
+    return {
+        "type": "snapshot",
+        "version": view.round.version,
+        "audience": "display",
+        "round": round_payload(view, "display", now),
+    }
 
 
 # --- answers -------------------------------------------------------------------------------------------
@@ -530,11 +577,15 @@ class AnswerOutcome:
 @dataclass(frozen=True, slots=True)
 class BatchResult:
     outcomes: list[AnswerOutcome]
-    answered: dict[int, tuple[int, int, int, int]]  # round id -> (version, question index, answered, participants)
+    answered: dict[
+        int, tuple[int, int, int, int]
+    ]  # round id -> (version, question index, answered, participants)
 
 
 def _refuse(code: str, message: str, version: int) -> AnswerOutcome:
-    return AnswerOutcome({"type": "error", "version": version, "code": code, "message": message, "ref": "answer"}, False)
+    return AnswerOutcome(
+        {"type": "error", "version": version, "code": code, "message": message, "ref": "answer"}, False
+    )
 
 
 def _ack(stored: Answer, version: int, *, duplicate: bool, position: int) -> AnswerOutcome:
@@ -559,11 +610,11 @@ def _check(p: PendingAnswer, q: RoundQuestion | None, round_: Round | None) -> t
             return "too_late", "that question has closed"
         return "wrong_question", f"question {p.question} is not the open question"
     state = selectors.question_state(q)
-    if state.paused:
-        return "paused", "the clock is paused; answer when it runs again"
     if q.voided:
         return "too_late", "that question was voided"
     if not state.accepts_answer_at(p.received_at):
+        if state.paused:
+            return "paused", "the clock is paused; answer when it runs again"
         return "too_late", "the answer arrived after the question closed"
     if any(c >= len(q.choices) for c in p.choices):
         return "invalid_choice", f"choose between 0 and {len(q.choices) - 1}"
@@ -580,14 +631,20 @@ def answers_record(batch: Sequence[PendingAnswer]) -> BatchResult:
     """
     round_ids = {p.round_id for p in batch}
     with transaction.atomic():
-        rounds = {r.id: r for r in Round.objects.filter(pk__in=round_ids).only("id", "version", "current_index")}
+        rounds = {
+            r.id: r for r in Round.objects.filter(pk__in=round_ids).only("id", "version", "current_index")
+        }
         questions = {
             (q.round_id, q.position): q
-            for q in RoundQuestion.objects.filter(round_id__in=round_ids, position__in={p.question for p in batch})
+            for q in RoundQuestion.objects.filter(
+                round_id__in=round_ids, position__in={p.question for p in batch}
+            )
         }
         contestant_ids = {p.contestant_id for p in batch}
         kicked = set(
-            Contestant.objects.filter(pk__in=contestant_ids, kicked_at__isnull=False).values_list("id", flat=True)
+            Contestant.objects.filter(pk__in=contestant_ids, kicked_at__isnull=False).values_list(
+                "id", flat=True
+            )
         )
         question_ids = {q.id for q in questions.values()}
 
@@ -655,8 +712,15 @@ def answers_record(batch: Sequence[PendingAnswer]) -> BatchResult:
 
 
 def answered_message(version: int, question: int, answered: int, participants: int) -> dict[str, Any]:
-    frame = dumps({"type": "answered", "version": version, "question": question, "answered": answered,
-                   "participants": participants})
+    frame = dumps(
+        {
+            "type": "answered",
+            "version": version,
+            "question": question,
+            "answered": answered,
+            "participants": participants,
+        }
+    )
     return broadcast.round_message(version=version, frames={"host": frame, "display": frame})
 
 
@@ -669,21 +733,27 @@ def round_close_when_all_answered(*, round_id: int, question: int, now: datetime
     if selectors.answered_count(q.id) < selectors.active_contestants(round_id).count():
         return False
     return _apply(
-        round_id, lambda s: engine.close_when_all_answered(s, index=question, now=now),
-        action="close.all_answered", now=now,
+        round_id,
+        lambda s: engine.close_when_all_answered(s, index=question, now=now),
+        action="close.all_answered",
+        now=now,
     ).changed
 
 
 def rounds_close_overdue(now: datetime | None = None) -> int:
     """Close every question whose deadline passed (for a clock process; hubs normally do this)."""
     now = now or timezone.now()
-    due = Round.objects.filter(
-        phase=Phase.OPEN,
-        questions__deadline__lte=now,
-        questions__closed_at__isnull=True,
-        questions__paused_remaining_ms__isnull=True,
-        questions__opened_at__isnull=False,
-    ).values_list("id", flat=True).distinct()
+    due = (
+        Round.objects.filter(
+            phase=Phase.OPEN,
+            questions__deadline__lte=now,
+            questions__closed_at__isnull=True,
+            questions__paused_remaining_ms__isnull=True,
+            questions__opened_at__isnull=False,
+        )
+        .values_list("id", flat=True)
+        .distinct()
+    )
     return sum(round_close_if_due(round_id=rid, now=now) for rid in list(due))
 
 
@@ -702,4 +772,3 @@ around_close_when_all_answered = database_sync_to_async(round_close_when_all_ans
 
 def is_refusal(exc: BaseException) -> bool:
     return isinstance(exc, QuizError | IllegalTransition)
-

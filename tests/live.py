@@ -65,7 +65,9 @@ class Socket:
             if wanted(frame):
                 return frame
             if frame["type"] == "_closed":
-                raise AssertionError(f"socket closed ({frame['code']}) while waiting for {kind}: {self.unread}")
+                raise AssertionError(
+                    f"socket closed ({frame['code']}) while waiting for {kind}: {self.unread}"
+                )
             self.unread.append(frame)
 
     async def request(self, frame: dict[str, Any], kind: str, **match: Any) -> dict[str, Any]:

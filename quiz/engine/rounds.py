@@ -63,11 +63,16 @@ class QuestionState:
         return self.paused_remaining is not None
 
     def accepts_answer_at(self, received_at: datetime) -> bool:
-        """True iff an answer received at ``received_at`` counts: open, not paused, before every cutoff."""
-        if self.opened_at is None or self.voided or self.paused:
+        """True iff an answer received at ``received_at`` counts: opened, clock running, before cutoffs."""
+        if self.opened_at is None or self.voided:
             return False
         assert self.deadline is not None
-        if received_at < self.opened_at or received_at >= self.deadline:
+        cutoff = self.deadline
+        if self.paused_remaining is not None:
+            # Paused: the deadline still holds its pre-pause value, so the pause began at
+            # deadline - remaining. An answer received before then (still in a batch) counts.
+            cutoff = self.deadline - self.paused_remaining
+        if received_at < self.opened_at or received_at >= cutoff:
             return False
         return self.closed_at is None or received_at < self.closed_at
 
@@ -146,8 +151,12 @@ def open_question(state: RoundState, *, index: int, now: datetime) -> Transition
         return _unchanged(state)  # already opened: the second press of "next"
     if state.phase == Phase.FINISHED:
         raise IllegalTransition("round_finished", "the round has finished")
-    if state.phase in (Phase.OPEN, Phase.CLOSED):
-        raise IllegalTransition("question_not_revealed", "reveal the current question before opening the next")
+    # A voided question cannot be revealed, so a round left CLOSED by a void moves straight on.
+    voided_current = state.question is not None and state.question.voided
+    if state.phase == Phase.OPEN or (state.phase == Phase.CLOSED and not voided_current):
+        raise IllegalTransition(
+            "question_not_revealed", "reveal the current question before opening the next"
+        )
     expected = state.next_playable()
     if expected is None:
         raise IllegalTransition("no_more_questions", "every question has been played")
@@ -170,7 +179,7 @@ def close_question(state: RoundState, *, index: int, now: datetime) -> Transitio
 
 
 def close_if_due(state: RoundState, *, now: datetime) -> Transition:
-    """Close the open question once its deadline has passed. Any process may call this, any number of times."""
+    """Close the open question once its deadline has passed. Any process may call this, any time."""
     q = state.question
     if state.phase != Phase.OPEN or q is None or q.paused or q.deadline is None or now < q.deadline:
         return _unchanged(state)
@@ -191,6 +200,8 @@ def reveal(state: RoundState, *, index: int, now: datetime) -> Transition:
     q = _question(state, index)
     if q.revealed_at is not None:
         return _unchanged(state)
+    if state.phase == Phase.FINISHED:
+        raise IllegalTransition("round_finished", "the round has finished")
     if q.opened_at is None or state.current != index:
         raise IllegalTransition("question_not_played", f"question {index} has not been played")
     if q.voided:
@@ -222,6 +233,8 @@ def pause(state: RoundState, *, now: datetime) -> Transition:
         return _unchanged(state)
     if state.phase != Phase.OPEN or q is None:
         raise IllegalTransition("question_not_open", "only an open question can be paused")
+    if q.remaining(now) <= timedelta(0):
+        raise IllegalTransition("question_not_open", "time is up for this question")
     paused = replace(q, paused_remaining=q.remaining(now))
     return Transition(_with_question(state, paused), (Event("round.paused", q.index),))
 
@@ -241,12 +254,16 @@ def extend(
 ) -> Transition:
     """Give the open question more time. ``expected_version`` makes a double press extend once."""
     if expected_version != state.version:
-        raise IllegalTransition("stale_version", f"the round is at version {state.version}, not {expected_version}")
+        raise IllegalTransition(
+            "stale_version", f"the round is at version {state.version}, not {expected_version}"
+        )
     if not 1 <= seconds <= 600:
         raise IllegalTransition("invalid_value", "extend by 1 to 600 seconds")
     q = _question(state, index)
     if state.phase != Phase.OPEN or not q.is_open:
         raise IllegalTransition("question_not_open", f"question {index} is not open")
+    if not q.paused and q.remaining(now) <= timedelta(0):
+        raise IllegalTransition("question_not_open", "time is up for this question")
     more = timedelta(seconds=seconds)
     if q.paused_remaining is not None:
         extended = replace(q, paused_remaining=q.paused_remaining + more)
@@ -274,7 +291,9 @@ def void(state: RoundState, *, index: int, now: datetime) -> Transition:
     if q.voided:
         return _unchanged(state)
     if q.opened_at is None:
-        raise IllegalTransition("question_not_played", f"question {index} has not been opened; skip it instead")
+        raise IllegalTransition(
+            "question_not_played", f"question {index} has not been opened; skip it instead"
+        )
     events: tuple[Event, ...] = ()
     if q.is_open:
         closing = _close(state, q, at=now, reason=CloseReason.VOIDED)

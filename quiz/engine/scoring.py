@@ -68,7 +68,14 @@ class ScoringRule:
             raise InvalidRule(f"unknown scoring settings: {', '.join(sorted(unknown))}")
         try:
             kwargs: dict[str, object] = {}
-            for name in ("points", "full_points_within_ms", "streak_step", "streak_cap", "wrong_penalty", "team_best_k"):
+            for name in (
+                "points",
+                "full_points_within_ms",
+                "streak_step",
+                "streak_cap",
+                "wrong_penalty",
+                "team_best_k",
+            ):
                 if name in data:
                     value = data[name]
                     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -211,7 +218,7 @@ def score_round(
                 base = base_points(
                     rule, elapsed_ms=answer.elapsed_ms, time_allowed_ms=q.time_allowed_ms, weight=q.weight
                 )
-                points = round(base * share) + (streak_bonus(rule, score.streak) if exact else 0)
+                points = round(base * share) + (streak_bonus(rule, score.streak) if exact and q.weight else 0)
             elif not exact:
                 points = -rule.wrong_penalty * q.weight
             score.points += points

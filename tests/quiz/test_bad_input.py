@@ -38,8 +38,19 @@ async def still_open(sock: Socket) -> None:
         (json.dumps({"type": "open", "question": 0}), "not_allowed"),
         (json.dumps({"type": "ping", "pad": "x" * 5000}), "frame_too_large"),
     ],
-    ids=["broken-json", "array", "no-type", "numeric-type", "unknown-type", "bad-pin", "join-without-name",
-         "answer-before-join", "forged-token", "host-command", "oversized"],
+    ids=[
+        "broken-json",
+        "array",
+        "no-type",
+        "numeric-type",
+        "unknown-type",
+        "bad-pin",
+        "join-without-name",
+        "answer-before-join",
+        "forged-token",
+        "host-command",
+        "oversized",
+    ],
 )
 async def test_a_bad_contestant_frame_gets_an_error_and_the_socket_stays_open(make_round, frame, code):
     await make_round()
@@ -66,8 +77,13 @@ async def test_binary_frames_are_refused_as_malformed():
 
 @pytest.mark.parametrize(
     ("nickname", "code"),
-    [("", "nickname_invalid"), ("   ", "nickname_invalid"), ("x" * 21, "nickname_invalid"),
-     ("傻 逼", "nickname_offensive"), ("F.u.c.k", "nickname_offensive")],
+    [
+        ("", "nickname_invalid"),
+        ("   ", "nickname_invalid"),
+        ("x" * 21, "nickname_invalid"),
+        ("傻 逼", "nickname_offensive"),
+        ("F.u.c.k", "nickname_offensive"),
+    ],
     ids=["empty", "blank", "too-long", "offensive-zh", "offensive-en"],
 )
 async def test_a_bad_nickname_is_refused_and_nobody_joins(make_round, nickname, code):
@@ -86,7 +102,9 @@ async def test_a_wrong_pin_is_refused(make_round):
     wrong = "100000" if round_.pin != "100000" else "100001"
     sock = Socket("/ws/play/")
     assert await sock.connect()
-    assert (await sock.request({"type": "join", "pin": wrong, "nickname": "A"}, "error"))["code"] == "wrong_pin"
+    assert (await sock.request({"type": "join", "pin": wrong, "nickname": "A"}, "error"))[
+        "code"
+    ] == "wrong_pin"
     await still_open(sock)
     await sock.close()
 
@@ -114,11 +132,22 @@ async def test_joining_twice_on_one_socket_is_refused(make_round):
 
 @pytest.mark.parametrize(
     ("answer", "code"),
-    [({"question": 1, "choices": [0]}, "wrong_question"), ({"question": 9, "choices": [0]}, "unknown_question"),
-     ({"question": 0, "choices": [5]}, "invalid_choice"), ({"question": 0, "choices": [0, 1]}, "invalid_choice"),
-     ({"question": 0, "choices": []}, "invalid_field"), ({"question": "0", "choices": [0]}, "invalid_field")],
-    ids=["other-question", "no-such-question", "choice-out-of-range", "two-choices-on-single", "no-choice",
-         "question-as-text"],
+    [
+        ({"question": 1, "choices": [0]}, "wrong_question"),
+        ({"question": 9, "choices": [0]}, "unknown_question"),
+        ({"question": 0, "choices": [5]}, "invalid_choice"),
+        ({"question": 0, "choices": [0, 1]}, "invalid_choice"),
+        ({"question": 0, "choices": []}, "invalid_field"),
+        ({"question": "0", "choices": [0]}, "invalid_field"),
+    ],
+    ids=[
+        "other-question",
+        "no-such-question",
+        "choice-out-of-range",
+        "two-choices-on-single",
+        "no-choice",
+        "question-as-text",
+    ],
 )
 async def test_an_invalid_answer_is_refused_and_not_stored(make_round, answer, code):
     round_, user = await make_round()

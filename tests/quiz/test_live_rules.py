@@ -77,7 +77,9 @@ async def test_the_ack_is_sent_only_once_the_answer_is_committed(make_round):
     sock, welcome = await contestant(round_.pin, "Ann")
     await console.request({"type": "open", "question": 0}, "command")
 
-    await sock.request({"type": "answer", "question": 0, "choices": [2], "rtt_ms": 80, "client_elapsed_ms": 1500}, "ack")
+    await sock.request(
+        {"type": "answer", "question": 0, "choices": [2], "rtt_ms": 80, "client_elapsed_ms": 1500}, "ack"
+    )
 
     stored = await sync_to_async(Answer.objects.get)(contestant_id=welcome["me"]["id"])
     assert stored.choices == [2] and stored.rtt_ms == 80 and stored.client_elapsed_ms == 1500
@@ -98,7 +100,9 @@ def record_batch_capturing_queries(round_, contestants):
 
 async def test_a_batch_of_answers_is_one_transaction_that_never_locks_or_updates_the_round_row(make_round):
     round_, user = await make_round()
-    await sync_to_async(services.round_command)(user=user, round_id=round_.id, command=HostCommand("open", question=0))
+    await sync_to_async(services.round_command)(
+        user=user, round_id=round_.id, command=HostCommand("open", question=0)
+    )
     contestants = [
         await sync_to_async(Contestant.objects.create)(round=round_, nickname=f"P{i}") for i in range(50)
     ]
@@ -190,7 +194,9 @@ async def test_a_kicked_contestant_is_closed_out_and_cannot_resume(make_round):
 
 async def test_two_processes_racing_to_close_at_the_deadline_close_once(make_round):
     round_, user = await make_round(time_limit=1)
-    await sync_to_async(services.round_command)(user=user, round_id=round_.id, command=HostCommand("open", question=0))
+    await sync_to_async(services.round_command)(
+        user=user, round_id=round_.id, command=HostCommand("open", question=0)
+    )
     await asyncio.sleep(1.1)
     results: list[bool] = []
 
@@ -219,10 +225,14 @@ async def test_answers_are_refused_while_paused_and_accepted_after_resume(make_r
     paused = await sock.expect("state", event="round.paused")
     assert paused["round"]["question"]["paused"] is True and paused["round"]["question"]["deadline"] is None
 
-    assert (await sock.request({"type": "answer", "question": 0, "choices": [0]}, "error"))["code"] == "paused"
+    assert (await sock.request({"type": "answer", "question": 0, "choices": [0]}, "error"))[
+        "code"
+    ] == "paused"
     await console.request({"type": "resume"}, "command")
     await sock.expect("state", event="round.resumed")
-    assert (await sock.request({"type": "answer", "question": 0, "choices": [0]}, "ack"))["duplicate"] is False
+    assert (await sock.request({"type": "answer", "question": 0, "choices": [0]}, "ack"))[
+        "duplicate"
+    ] is False
     await sock.close()
     await console.close()
 
@@ -264,7 +274,9 @@ async def test_the_round_closes_early_when_everyone_has_answered_if_asked_to(mak
 async def test_a_registered_contestant_joins_with_a_code_and_joining_again_is_the_same_contestant(make_round):
     round_, _ = await make_round(join_mode="registered")
     team = await sync_to_async(TeamFactory)(competition_id=round_.competition_id)
-    await sync_to_async(RegistrationFactory)(competition_id=round_.competition_id, team=team, name="张三", code="BJ001")
+    await sync_to_async(RegistrationFactory)(
+        competition_id=round_.competition_id, team=team, name="张三", code="BJ001"
+    )
     sock = Socket("/ws/play/")
     assert await sock.connect()
     by_name = await sock.request({"type": "join", "pin": round_.pin, "nickname": "Ann"}, "error")

@@ -30,7 +30,9 @@ class Command(BaseCommand):
     help = "Create the demo competition, questions, host account and a live round (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="where the server will listen")
+        parser.add_argument(
+            "--base-url", default="http://127.0.0.1:8000", help="where the server will listen"
+        )
         parser.add_argument("--questions", type=int, default=10, help="questions in the demo round")
 
     @transaction.atomic
@@ -58,9 +60,15 @@ class Command(BaseCommand):
         if created:
             host.set_password(HOST_PASSWORD)
             host.save()
-        CompetitionRole.objects.get_or_create(competition=competition, user=host, role=CompetitionRole.Role.HOST)
+        CompetitionRole.objects.get_or_create(
+            competition=competition, user=host, role=CompetitionRole.Role.HOST
+        )
 
-        round_ = Round.objects.filter(competition=competition, title=ROUND_TITLE).exclude(phase=Phase.FINISHED).first()
+        round_ = (
+            Round.objects.filter(competition=competition, title=ROUND_TITLE)
+            .exclude(phase=Phase.FINISHED)
+            .first()
+        )
         if round_ is None:
             picked = list(Question.objects.filter(language="zh-hans").order_by("key")[:questions])
             round_ = round_create(
@@ -73,7 +81,11 @@ class Command(BaseCommand):
 
         base = base_url.rstrip("/")
         out = self.stdout.write
-        out(self.style.SUCCESS(f"Demo ready: {competition.name}; {zh} questions ({en} with English versions)."))
+        out(
+            self.style.SUCCESS(
+                f"Demo ready: {competition.name}; {zh} questions ({en} with English versions)."
+            )
+        )
         out(f"  Host console : {base}/host/rounds/{round_.id}/")
         out(f"  Host login   : {HOST_USERNAME} / {HOST_PASSWORD}" + ("" if created else "  (unless changed)"))
         out(f"  Display      : {base}/display/{round_.pin}/")
