@@ -35,8 +35,8 @@ run: demo ## Set up everything and serve on http://$(HOST):$(PORT) (embedded SQL
 browser: ## Make sure Debian's chromium and CJK fonts are there for browser tests
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; \
-	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-cjk"; exit 1; fi; \
+	    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji) >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji"; exit 1; fi; \
 	fi
 
 test: install browser ## Run the whole suite (embedded default; set DATABASE_URL and REDIS_URL for the services)

@@ -25,6 +25,8 @@ def free_port() -> int:
 def test_database_url() -> str:
     """The URL of the database this test run is using (pytest-django's test database)."""
     db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     return (
@@ -34,11 +36,14 @@ def test_database_url() -> str:
 
 @contextlib.contextmanager
 def daphne_servers(count: int):
-    """Start ``count`` daphne processes on free ports; yields their ports; stops them all."""
+    """Start ``count`` daphne processes on free ports; yields their ports; stops them all.
+
+    They share this test run's database; with REDIS_URL set they share the Redis channel layer too
+    (without it each has its own in-process layer, so use one server).
+    """
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
-        "REDIS_URL": os.environ["REDIS_URL"],
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PYTHONUNBUFFERED": "1",
     }
