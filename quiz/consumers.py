@@ -88,9 +88,8 @@ class QuizConsumer(AsyncWebsocketConsumer):
         await self.sink.go_live(snapshot["version"])
         round_ = snapshot["round"]
         question = round_.get("question")
-        get_hub().watch_deadline(
-            self.round_id, question and question.get("deadline") if round_["phase"] == "open" else None
-        )
+        deadline = question.get("deadline") if question and round_["phase"] == "open" else None
+        get_hub().watch_deadline(self.round_id, deadline, snapshot["version"])
 
     async def kicked(self) -> None:
         await self.close(code=protocol.CLOSE_FORBIDDEN)
@@ -137,17 +136,20 @@ class ContestantConsumer(QuizConsumer):
         else:
             if self.contestant_id is None or self.round_id is None:
                 raise ProtocolError("not_joined", "join the round first")
-            outcome = await batching.aanswer_submit(
-                services.PendingAnswer(
-                    contestant_id=self.contestant_id,
-                    round_id=self.round_id,
-                    question=command.question,
-                    choices=command.choices,
-                    received_at=timezone.now(),
-                    client_elapsed_ms=command.client_elapsed_ms,
-                    rtt_ms=command.rtt_ms,
-                )
+            answer = services.PendingAnswer(
+                contestant_id=self.contestant_id,
+                round_id=self.round_id,
+                question=command.question,
+                choices=command.choices,
+                received_at=timezone.now(),
+                client_elapsed_ms=command.client_elapsed_ms,
+                rtt_ms=command.rtt_ms,
             )
+            try:
+                outcome = await batching.aanswer_submit(answer)
+            except Exception as exc:  # the batch was not written: nothing was acked, the phone resends
+                logger.warning("answer from contestant %s not stored: %r", self.contestant_id, exc)
+                raise ProtocolError("server_error", "the answer was not stored; send it again") from exc
             await self.send_frame(outcome.frame)
 
     async def start(self, token: str) -> None:

@@ -64,7 +64,8 @@ class Sink:
         self.live = True
         self.version = max(self.version, snapshot_version)
         for version, text in backlog:
-            if version > snapshot_version:
+            # Same-version frames too: joins and answered counts do not bump the round's version.
+            if version >= snapshot_version:
                 await self.write(version, text)
 
 
@@ -80,6 +81,7 @@ class RoundChannel:
         self.listener: asyncio.Task | None = None
         self.deadline_timer: asyncio.TimerHandle | None = None
         self.deadline_ms: int | None = None
+        self.clock_version = 0  # the round version the scheduled deadline came from
         self.ready = asyncio.Event()
 
     def add(self, sink: Sink) -> None:
@@ -136,10 +138,17 @@ class RoundChannel:
                 if sink.on_close is not None:
                     await sink.on_close()
         if "deadline" in message:
-            self.watch_deadline(message["deadline"])
+            self.watch_deadline(message["deadline"], version)
 
-    def watch_deadline(self, deadline_ms: int | None) -> None:
-        """Schedule the close of the open question at ``deadline_ms`` (epoch ms); None cancels."""
+    def watch_deadline(self, deadline_ms: int | None, version: int) -> None:
+        """Schedule the close of the open question at ``deadline_ms`` (epoch ms); None cancels.
+
+        ``version`` is the round version the deadline was read at: an older snapshot (read before a
+        question opened or was extended) must not cancel or move a newer clock.
+        """
+        if version < self.clock_version:
+            return
+        self.clock_version = version
         if deadline_ms == self.deadline_ms:
             return
         self.deadline_ms = deadline_ms
@@ -168,7 +177,7 @@ class RoundChannel:
         if not closed and self.deadline_ms == deadline_ms and time.time() * 1000 < deadline_ms + 5000:
             # Fired a hair early or lost a race; look again shortly unless someone else moved on.
             self.deadline_ms = None
-            self.watch_deadline(deadline_ms)
+            self.watch_deadline(deadline_ms, self.clock_version)
 
     async def close(self) -> None:
         if self.deadline_timer is not None:
@@ -220,10 +229,10 @@ class Hub:
             del self.rounds[round_id]
             await channel.close()
 
-    def watch_deadline(self, round_id: int, deadline_ms: int | None) -> None:
+    def watch_deadline(self, round_id: int, deadline_ms: int | None, version: int) -> None:
         channel = self.rounds.get(round_id)
         if channel is not None:
-            channel.watch_deadline(deadline_ms)
+            channel.watch_deadline(deadline_ms, version)
 
     def local_sockets(self, round_id: int) -> int:
         channel = self.rounds.get(round_id)

@@ -311,3 +311,44 @@ async def test_the_display_shows_the_distribution_after_close_and_the_explanatio
     assert revealed["round"]["question"]["explanation"] == "Because B is right."
     for s in (console, screen, sock):
         await s.close()
+
+
+async def test_a_failed_answer_write_gets_a_server_error_and_the_socket_stays_open(make_round, monkeypatch):
+    round_, user = await make_round()
+    console, _ = await host(round_.id, user)
+    sock, _ = await contestant(round_.pin, "Ann")
+    await console.request({"type": "open", "question": 0}, "command")
+
+    async def broken(batch):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "aanswers_record", broken)
+    error = await sock.request({"type": "answer", "question": 0, "choices": [0]}, "error")
+    assert error["code"] == "server_error"
+    monkeypatch.undo()
+
+    ack = await sock.request({"type": "answer", "question": 0, "choices": [0]}, "ack")  # the resend is stored
+    assert ack["duplicate"] is False
+    await sock.close()
+    await console.close()
+
+
+async def test_an_older_snapshot_does_not_cancel_the_clock_of_a_newer_question(make_round):
+    from quiz.hub import Sink, get_hub
+
+    round_, user = await make_round(time_limit=1)
+    sock, welcome = await contestant(round_.pin, "Ann")
+    await sync_to_async(services.round_command)(
+        user=user, round_id=round_.id, command=HostCommand("open", question=0)
+    )
+    await sock.expect("state", event="question.opened")
+    # a socket whose snapshot was read before the question opened goes live now
+    late = Sink(lambda message: asyncio.sleep(0), "display")
+    await get_hub().attach(round_.id, late)
+    get_hub().watch_deadline(round_.id, None, welcome["version"])
+
+    closed = await sock.expect("state", event="question.closed", timeout=3)
+
+    assert closed["reason"] == "deadline"
+    await get_hub().detach(round_.id, late)
+    await sock.close()
