@@ -1,0 +1,204 @@
+// The projector: lobby with QR code and PIN, the open question with a big countdown, the answer
+// distribution once closed, the key and the explanation once revealed, then the leaderboard.
+
+import { QuizSocket } from "./socket.js";
+import { formatNumber, t } from "./i18n.js";
+import { bindBadge, choiceParts, Countdown, el, renderLeaderboard, setText, show } from "./ui.js";
+
+const $ = (selector) => document.querySelector(selector);
+const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+
+const pin = JSON.parse($("#display-pin").textContent);
+const socket = new QuizSocket(`/ws/display/${encodeURIComponent(pin)}/`);
+bindBadge(socket, byTestId("conn-badge"));
+
+const ui = {
+  frame: byTestId("display"),
+  views: Object.fromEntries([...document.querySelectorAll("[data-view]")].map((node) => [node.dataset.view, node])),
+  title: byTestId("display-title"),
+  participants: byTestId("display-participants"),
+  lobbyCount: byTestId("display-lobby-count"),
+  number: byTestId("display-question-number"),
+  countdown: byTestId("display-countdown"),
+  stem: byTestId("display-stem"),
+  note: byTestId("display-note"),
+  choices: byTestId("display-choices"),
+  chart: byTestId("display-chart"),
+  explanation: byTestId("display-explanation"),
+  explanationText: $('[data-testid="display-explanation"] .explanation-text'),
+  answered: byTestId("display-answered"),
+  boardTitle: byTestId("display-board-title"),
+  board: byTestId("display-leaderboard"),
+  teams: byTestId("display-teams"),
+  teamRows: $('[data-testid="display-teams"] tbody'),
+};
+const countdown = new Countdown(ui.countdown, socket);
+
+// The server's QR code SVG has a fixed size and no viewBox: give it one so CSS can scale it to the box.
+for (const svg of document.querySelectorAll('[data-testid="display-qr"] svg')) {
+  const width = svg.getAttribute("width");
+  const height = svg.getAttribute("height");
+  if (!svg.hasAttribute("viewBox") && width && height) {
+    svg.setAttribute("viewBox", `0 0 ${parseFloat(width)} ${parseFloat(height)}`);
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+  }
+}
+
+const state = { round: null, applied: 0, builtFor: null, over: false };
+
+function applyRound(round, version) {
+  if (typeof version === "number" && version < state.applied) return;
+  state.round = round;
+  if (typeof version === "number") state.applied = version;
+  render();
+}
+
+socket.on("snapshot", (frame) => {
+  state.applied = 0;
+  applyRound(frame.round, frame.version);
+});
+socket.on("state", (frame) => applyRound(frame.round, frame.version));
+socket.on("answered", (frame) => {
+  const r = state.round;
+  if (!r || !r.question || frame.question !== r.current) return;
+  r.question.answered = Math.max(r.question.answered ?? 0, frame.answered);
+  r.participants = frame.participants;
+  renderCounts();
+});
+socket.on("contestant", (frame) => {
+  if (!state.round) return;
+  state.round.participants = frame.participants;
+  renderCounts();
+});
+socket.on("close", (event) => {
+  // 4004: the PIN no longer names a live round (it finished, or it never existed).
+  if (event && event.code === 4004) {
+    state.over = true;
+    render();
+  }
+});
+
+function showView(name) {
+  for (const [key, node] of Object.entries(ui.views)) show(node, key === name);
+  ui.frame.dataset.view = name;
+}
+
+function renderCounts() {
+  const r = state.round;
+  if (!r) return;
+  const participants = r.participants ?? 0;
+  setText(ui.participants, formatNumber(participants));
+  setText(ui.lobbyCount, formatNumber(participants));
+  const answered = r.question ? r.question.answered ?? 0 : 0;
+  setText(ui.answered, `${formatNumber(answered)}/${formatNumber(participants)}`);
+}
+
+function buildChoices(q) {
+  const items = q.choices.map((text, index) =>
+    el("li", { className: "d-choice", data: { testid: `display-choice-${index}`, shape: index } }, ...choiceParts(index, text)),
+  );
+  ui.choices.replaceChildren(...items);
+  ui.choices.dataset.count = String(q.choices.length);
+}
+
+function renderChart(q, revealed) {
+  const distribution = q.distribution || q.choices.map(() => 0);
+  const total = distribution.reduce((a, b) => a + b, 0);
+  const most = Math.max(1, ...distribution);
+  const correct = q.correct || [];
+  const columns = q.choices.map((text, index) => {
+    const count = distribution[index] ?? 0;
+    const isCorrect = revealed && correct.includes(index);
+    const share = total ? Math.round((count / total) * 100) : 0;
+    return el(
+      "div",
+      {
+        className: "d-col",
+        data: { testid: `display-bar-${index}`, shape: index, correct: revealed ? String(isCorrect) : null, count },
+      },
+      el("span", { className: "d-col-count", text: formatNumber(count) }),
+      el("span", { className: "d-col-share", text: `${share}%` }),
+      el("span", { className: "d-col-track" }, el("span", { className: "d-col-bar", attrs: { style: `--fill:${(count / most).toFixed(4)}` } })),
+      el(
+        "span",
+        { className: "d-col-label" },
+        ...choiceParts(index, text),
+        isCorrect ? el("span", { className: "d-col-key", text: "✓" }) : null,
+      ),
+    );
+  });
+  ui.chart.replaceChildren(...columns);
+  ui.chart.dataset.count = String(q.choices.length);
+}
+
+function renderBoard(r) {
+  setText(ui.boardTitle, r.phase === "finished" ? t("display.final") : t("display.leaderboard"));
+  renderLeaderboard(ui.board, r.leaderboard || [], { testid: "display-leaderboard-row" });
+  const teams = r.teams || [];
+  show(ui.teams, teams.length > 0);
+  ui.frame.dataset.teams = teams.length > 0 ? "true" : "false";
+  ui.teamRows.replaceChildren(
+    ...teams.map((team) =>
+      el(
+        "tr",
+        { data: { testid: "display-team-row" } },
+        el("td", { text: team.rank }),
+        el("td", { text: team.name }),
+        el("td", { text: formatNumber(team.members ?? 0) }),
+        el("td", { text: formatNumber(team.score ?? 0) }),
+      ),
+    ),
+  );
+}
+
+function render() {
+  const r = state.round;
+  if (!r) return;
+  ui.frame.dataset.phase = r.phase;
+  setText(ui.title, r.title);
+  renderCounts();
+  countdown.set(r);
+  const q = r.question;
+
+  if (r.phase === "leaderboard" || r.phase === "finished") {
+    showView("board");
+    renderBoard(r);
+    return;
+  }
+  if (state.over) {
+    showView("over");
+    return;
+  }
+  if (r.phase === "lobby" || !q) {
+    showView("lobby");
+    return;
+  }
+  showView("question");
+  setText(ui.number, t("q.number", { n: q.number ?? q.index + 1, total: r.question_count }));
+  setText(ui.stem, q.stem);
+  const open = r.phase === "open";
+  const revealed = r.phase === "revealed" && Array.isArray(q.correct);
+  show(ui.countdown, open);
+  show(ui.choices, open);
+  show(ui.chart, !open);
+  if (open) {
+    if (state.builtFor !== `${q.index}:${q.choices.length}`) buildChoices(q);
+    state.builtFor = `${q.index}:${q.choices.length}`;
+  } else {
+    state.builtFor = null;
+    renderChart(q, revealed);
+  }
+  let note = "";
+  if (q.voided) note = t("q.voided");
+  else if (open && q.paused) note = t("q.paused");
+  else if (r.phase === "closed") note = t("q.time_up");
+  setText(ui.note, note);
+  show(ui.note, Boolean(note));
+  const explanation = revealed && !q.voided && q.explanation;
+  show(ui.explanation, Boolean(explanation));
+  ui.frame.dataset.explained = explanation ? "true" : "false";
+  if (explanation) setText(ui.explanationText, q.explanation);
+}
+
+socket.start();

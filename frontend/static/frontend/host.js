@@ -1,0 +1,381 @@
+// The host console: the round's state with the key, the commands, contestants and questions.
+// Keyboard: N open next, C close, R reveal, L leaderboard, P pause/resume, E +10 s.
+
+import { QuizSocket } from "./socket.js";
+import { errorText, formatNumber, t } from "./i18n.js";
+import { bindBadge, choiceParts, Countdown, el, renderLeaderboard, setText, show } from "./ui.js";
+
+const $ = (selector) => document.querySelector(selector);
+const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+
+const roundId = JSON.parse($("#host-round-id").textContent);
+const socket = new QuizSocket(`/ws/host/${roundId}/`);
+bindBadge(socket, byTestId("conn-badge"));
+
+const ui = {
+  phase: byTestId("host-phase"),
+  status: byTestId("host-status"),
+  number: byTestId("host-question-number"),
+  answered: byTestId("host-answered"),
+  stem: byTestId("host-stem"),
+  note: byTestId("host-question-note"),
+  choices: byTestId("host-choices"),
+  explanation: byTestId("host-explanation"),
+  explanationText: $('[data-testid="host-explanation"] .explanation-text'),
+  people: byTestId("host-participants"),
+  peopleEmpty: byTestId("host-participants-empty"),
+  peopleCount: byTestId("host-participant-count"),
+  filter: byTestId("host-participant-filter"),
+  questions: byTestId("host-questions"),
+  board: byTestId("host-leaderboard"),
+  boardList: $('[data-testid="host-leaderboard"] .leaderboard'),
+  dialog: $("#confirm-dialog"),
+  dialogText: byTestId("confirm-text"),
+};
+const buttons = Object.fromEntries([...document.querySelectorAll("[data-action]")].map((b) => [b.dataset.action, b]));
+const countdown = new Countdown(byTestId("host-countdown"), socket, { onZero: () => render() });
+const currentHeading = ui.number.textContent;
+
+const state = {
+  round: null,
+  applied: 0, // version of the round payload on screen
+  people: new Map(), // contestant id -> {data, row}
+};
+
+// --- status line ---------------------------------------------------------------------------------
+
+let statusTimer = null;
+function setStatus(text, kind = "info") {
+  clearTimeout(statusTimer);
+  ui.status.textContent = text;
+  ui.status.dataset.kind = kind;
+  if (kind !== "error") statusTimer = setTimeout(() => (ui.status.textContent = ""), 8000);
+}
+
+// --- frames --------------------------------------------------------------------------------------
+
+function applyRound(round, version) {
+  if (typeof version === "number" && version < state.applied) return false;
+  state.round = round;
+  if (typeof version === "number") state.applied = version;
+  render();
+  return true;
+}
+
+socket.on("snapshot", (frame) => {
+  state.applied = 0;
+  applyRound(frame.round, frame.version);
+  resetPeople(frame.contestants || []);
+});
+
+socket.on("state", (frame) => applyRound(frame.round, frame.version));
+
+socket.on("command", (frame) => {
+  applyRound(frame.round, frame.version);
+  const name = t(`cmd.${frame.command}`);
+  setStatus(t(frame.changed ? "host.done" : "host.unchanged", { command: name }), frame.changed ? "ok" : "info");
+});
+
+socket.on("answered", (frame) => {
+  const round = state.round;
+  if (!round || !round.question || frame.question !== round.current) return;
+  // Counts only grow during a question; one from another server process may arrive late.
+  round.question.answered = Math.max(round.question.answered ?? 0, frame.answered);
+  round.participants = frame.participants;
+  renderCounts();
+});
+
+socket.on("contestant", (frame) => {
+  const c = frame.contestant;
+  if (frame.event === "joined") {
+    addPerson({ ...c, kicked: false });
+  } else if (frame.event === "kicked") {
+    markKicked(c.id);
+    setStatus(t("host.kicked", { name: c.nickname }));
+  }
+  if (state.round) state.round.participants = frame.participants;
+  renderCounts();
+});
+
+socket.on("error", (frame) => setStatus(errorText(frame.code, frame.message), "error"));
+
+socket.on("close", (event) => {
+  if (!event) return;
+  if (event.code === 4001) setStatus(t("host.login_again"), "error");
+  else if (event.code === 4003) setStatus(errorText("forbidden"), "error");
+  else if (event.code === 4004) setStatus(errorText("round_not_found"), "error");
+});
+
+socket.on("state-change", () => renderButtons());
+
+// --- commands ------------------------------------------------------------------------------------
+
+function confirmAction(text) {
+  return new Promise((resolve) => {
+    ui.dialogText.textContent = text;
+    ui.dialog.returnValue = "";
+    ui.dialog.addEventListener("close", () => resolve(ui.dialog.returnValue === "ok"), { once: true });
+    ui.dialog.showModal();
+    ui.dialog.querySelector('[value="cancel"]').focus();
+  });
+}
+
+function enabled(action) {
+  const r = state.round;
+  if (!r || !socket.isOpen) return false;
+  const q = r.question;
+  const phase = r.phase;
+  const hasNext = r.next !== null && r.next !== undefined;
+  switch (action) {
+    case "open":
+      return hasNext && (["lobby", "revealed", "leaderboard"].includes(phase) || (phase === "closed" && q && q.voided));
+    case "close":
+      return phase === "open";
+    case "reveal":
+      return (phase === "open" || phase === "closed") && Boolean(q) && !q.voided;
+    case "leaderboard":
+      return phase === "revealed";
+    case "pause":
+      return phase === "open" && Boolean(q);
+    case "extend":
+      return phase === "open" && Boolean(q) && !q.voided;
+    case "skip":
+      return hasNext && phase !== "finished";
+    case "void":
+      return Boolean(q) && !q.voided && phase !== "finished" && phase !== "lobby";
+    case "end":
+      return phase !== "finished";
+    default:
+      return false;
+  }
+}
+
+async function trigger(action) {
+  const r = state.round;
+  if (!enabled(action)) return;
+  const q = r.question;
+  let frame;
+  switch (action) {
+    case "open":
+    case "skip":
+      frame = { type: action, question: r.next };
+      break;
+    case "close":
+    case "reveal":
+    case "leaderboard":
+      frame = { type: action, question: r.current };
+      break;
+    case "pause":
+      frame = { type: q && q.paused ? "resume" : "pause" };
+      break;
+    case "extend":
+      frame = { type: "extend", question: r.current, seconds: 10, version: Math.max(socket.version, state.applied) };
+      break;
+    case "void":
+      if (!(await confirmAction(t("host.confirm_void", { n: q.number ?? q.index + 1 })))) return;
+      frame = { type: "void", question: r.current };
+      break;
+    case "end":
+      if (!(await confirmAction(t("host.confirm_end")))) return;
+      frame = { type: "end" };
+      break;
+    default:
+      return;
+  }
+  const button = buttons[action];
+  button.classList.add("pressed");
+  setTimeout(() => button.classList.remove("pressed"), 180);
+  socket.send(frame);
+}
+
+for (const [action, button] of Object.entries(buttons)) button.addEventListener("click", () => trigger(action));
+
+const SHORTCUTS = { n: "open", c: "close", r: "reveal", l: "leaderboard", p: "pause", e: "extend" };
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+  if (ui.dialog.open) return;
+  const target = event.target;
+  if (target instanceof HTMLElement && (target.isContentEditable || target.closest("input, textarea, select"))) return;
+  const action = SHORTCUTS[event.key.toLowerCase()];
+  if (!action) return;
+  event.preventDefault();
+  trigger(action);
+});
+
+// --- contestants ---------------------------------------------------------------------------------
+
+function personRow(person) {
+  const kick = el("button", {
+    className: "btn btn-small btn-danger-quiet kick",
+    text: t("host.kick"),
+    data: { testid: `host-kick-${person.id}` },
+    attrs: { type: "button", "aria-label": `${t("host.kick")}: ${person.nickname}` },
+    on: { click: () => kickPerson(person.id) },
+  });
+  const row = el(
+    "li",
+    { className: "person", data: { testid: "host-participant", id: person.id, kicked: person.kicked ? "true" : "false" } },
+    el(
+      "span",
+      { className: "person-name" },
+      el("span", { className: "person-nick", text: person.nickname }),
+      person.team ? el("span", { className: "person-team", text: person.team }) : null,
+    ),
+    person.kicked ? el("span", { className: "tag", text: t("host.removed") }) : kick,
+  );
+  return row;
+}
+
+function matchesFilter(person) {
+  const needle = ui.filter.value.trim().toLowerCase();
+  return !needle || person.nickname.toLowerCase().includes(needle) || (person.team || "").toLowerCase().includes(needle);
+}
+
+function resetPeople(list) {
+  state.people.clear();
+  const rows = list.map((person) => {
+    const row = personRow(person);
+    row.hidden = !matchesFilter(person);
+    state.people.set(person.id, { data: person, row });
+    return row;
+  });
+  ui.people.replaceChildren(...rows);
+  renderCounts();
+}
+
+function addPerson(person) {
+  if (state.people.has(person.id)) return;
+  const row = personRow(person);
+  row.hidden = !matchesFilter(person);
+  state.people.set(person.id, { data: person, row });
+  ui.people.append(row);
+}
+
+function markKicked(id) {
+  const entry = state.people.get(id);
+  if (!entry || entry.data.kicked) return;
+  entry.data.kicked = true;
+  const row = personRow(entry.data);
+  row.hidden = entry.row.hidden;
+  entry.row.replaceWith(row);
+  entry.row = row;
+}
+
+async function kickPerson(id) {
+  const entry = state.people.get(id);
+  if (!entry || entry.data.kicked) return;
+  if (!(await confirmAction(t("host.confirm_kick", { name: entry.data.nickname })))) return;
+  socket.send({ type: "kick", contestant: id });
+}
+
+ui.filter.addEventListener("input", () => {
+  for (const { data, row } of state.people.values()) row.hidden = !matchesFilter(data);
+});
+
+// --- rendering -----------------------------------------------------------------------------------
+
+function renderButtons() {
+  for (const [action, button] of Object.entries(buttons)) button.disabled = !enabled(action);
+  const q = state.round && state.round.question;
+  const paused = Boolean(q && q.paused && state.round.phase === "open");
+  setText(buttons.pause.querySelector(".btn-label"), paused ? t("host.resume") : t("host.pause"));
+  buttons.pause.setAttribute("aria-pressed", paused ? "true" : "false");
+}
+
+function renderCounts() {
+  const r = state.round;
+  const participants = r ? r.participants ?? 0 : 0;
+  setText(ui.peopleCount, formatNumber(participants));
+  const answered = r && r.question ? r.question.answered ?? 0 : 0;
+  setText(ui.answered, `${formatNumber(answered)}/${formatNumber(participants)}`);
+  show(ui.peopleEmpty, state.people.size === 0);
+}
+
+function questionStatus(r, q) {
+  if (q.skipped) return "skipped";
+  if (q.voided) return "voided";
+  if (q.index === r.current) return "current";
+  if (q.opened) return "played";
+  if (q.index === r.next) return "next";
+  return "upcoming";
+}
+
+function renderQuestions(r) {
+  let number = 0; // numbered as contestants see them: skipped questions get none
+  const items = (r.questions || []).map((q) => {
+    const status = questionStatus(r, q);
+    if (!q.skipped) number += 1;
+    return el(
+      "li",
+      { className: "qrow", data: { testid: `host-question-${q.index}`, status } },
+      el("span", { className: "qrow-num", text: q.skipped ? "–" : number }),
+      el("span", { className: "qrow-stem", text: q.stem }),
+      el("span", { className: "qrow-status", text: t(`host.status.${status}`) }),
+    );
+  });
+  ui.questions.replaceChildren(...items);
+}
+
+function renderCurrent(r) {
+  const q = r.question;
+  if (!q) {
+    setText(ui.number, currentHeading);
+    setText(ui.stem, t("q.none"));
+    ui.choices.replaceChildren();
+    show(ui.explanation, false);
+    show(ui.note, false);
+    return;
+  }
+  setText(ui.number, t("q.number", { n: q.number ?? q.index + 1, total: r.question_count }));
+  setText(ui.stem, q.stem);
+  const correct = q.correct || [];
+  const distribution = q.distribution || [];
+  const showCounts = r.phase !== "open" && distribution.length > 0;
+  const most = Math.max(1, ...distribution);
+  const items = q.choices.map((text, index) => {
+    const isCorrect = correct.includes(index);
+    const count = distribution[index] ?? 0;
+    return el(
+      "li",
+      { className: "host-choice", data: { testid: `host-choice-${index}`, shape: index, correct: isCorrect ? "true" : "false" } },
+      ...choiceParts(index, text),
+      isCorrect ? el("span", { className: "key-mark", text: "✓", attrs: { title: t("q.correct_mark") } }) : null,
+      isCorrect ? el("span", { className: "visually-hidden", text: t("q.correct_mark") }) : null,
+      showCounts
+        ? el(
+            "span",
+            { className: "dist", data: { testid: `host-dist-${index}` } },
+            el("span", { className: "dist-bar", attrs: { style: `--fill:${(count / most).toFixed(4)}` } }),
+            el("span", { className: "dist-num", text: formatNumber(count) }),
+          )
+        : null,
+    );
+  });
+  ui.choices.replaceChildren(...items);
+  let note = "";
+  if (q.voided) note = t("q.voided");
+  else if (r.phase === "open" && q.paused) note = t("q.paused");
+  setText(ui.note, note);
+  show(ui.note, Boolean(note));
+  show(ui.explanation, Boolean(q.explanation));
+  setText(ui.explanationText, q.explanation || "");
+}
+
+function render() {
+  const r = state.round;
+  if (!r) return;
+  setText(ui.phase, t(`phase.${r.phase}`));
+  ui.phase.dataset.phase = r.phase;
+  document.body.dataset.phase = r.phase;
+  countdown.set(r);
+  show(countdown.root, r.phase === "open");
+  renderCurrent(r);
+  renderQuestions(r);
+  renderCounts();
+  renderButtons();
+  const board = r.leaderboard && r.leaderboard.length ? r.leaderboard : null;
+  show(ui.board, Boolean(board));
+  if (board) renderLeaderboard(ui.boardList, board);
+}
+
+socket.start();

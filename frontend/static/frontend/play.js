@@ -1,0 +1,556 @@
+// The contestant page: join (PIN + nickname or contestant code), then follow the round and answer.
+// The reconnect token is kept in localStorage per PIN, so a reload or a dropped connection resumes
+// the same contestant; an answer is sent again until it is acked.
+
+import { AnswerQueue, QuizSocket } from "./socket.js";
+import { errorText, formatNumber, t } from "./i18n.js";
+import { bindBadge, choiceParts, Countdown, el, remainingMs, renderLeaderboard, setText, show, store } from "./ui.js";
+
+const KEYS = {
+  lastPin: "jjq:lastPin",
+  token: (pin) => `jjq:token:${pin}`,
+  pending: (pin) => `jjq:pending:${pin}`,
+  results: (pin) => `jjq:results:${pin}`,
+};
+
+const $ = (selector) => document.querySelector(selector);
+const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+
+const screens = { join: $("#join-view"), resume: $("#resume-view"), live: $("#live-view"), kicked: $("#kicked-view") };
+const form = {
+  root: $("#join-form"),
+  pin: $("#join-pin"),
+  nickname: $("#join-nickname"),
+  code: $("#join-code"),
+  nicknameField: $("#nickname-field"),
+  codeField: $("#code-field"),
+  error: $("#join-error"),
+  submit: $("#join-submit"),
+};
+const live = {
+  root: screens.live,
+  title: byTestId("round-title"),
+  nickname: byTestId("my-nickname"),
+  score: byTestId("my-score"),
+  rank: byTestId("my-rank"),
+  lobby: $("#lobby-box"),
+  participants: byTestId("participants"),
+  question: $("#question-box"),
+  number: byTestId("question-number"),
+  stem: byTestId("stem"),
+  hint: byTestId("question-hint"),
+  choices: byTestId("choices"),
+  submit: $("#answer-submit"),
+  pending: byTestId("answer-pending"),
+  ack: byTestId("answer-ack"),
+  note: byTestId("question-note"),
+  result: $("#result-box"),
+  verdict: byTestId("result-verdict"),
+  points: byTestId("result-points"),
+  streak: byTestId("result-streak"),
+  explanation: $("#explanation-box"),
+  explanationText: $("#explanation-box .explanation-text"),
+  board: $("#leaderboard-box"),
+  boardTitle: $("#leaderboard-box .leaderboard-title"),
+  boardList: $("#leaderboard-box .leaderboard"),
+  finalNote: $("#leaderboard-box .final-note"),
+  again: $("#play-again"),
+  message: byTestId("play-message"),
+};
+
+const app = {
+  pin: "", // the round we are in, or trying to join
+  intent: null, // the frame to send on every (re)connect: join, then resume with the token
+  joined: false, // a welcome arrived on the current connection
+  round: null,
+  me: null,
+  myAnswer: null, // {question, choices}: the answer the server holds for the current question
+  results: {}, // question index -> result frame
+  selection: new Set(), // multiple choice, before submitting
+  builtFor: null, // which question the choice buttons belong to
+  shownAt: null, // {question, at}: when this phone first showed the question open
+  message: null,
+  kicked: false,
+};
+
+const socket = new QuizSocket("/ws/play/", {
+  onOpen() {
+    app.joined = false;
+    if (app.intent) socket.send(app.intent);
+  },
+});
+const queue = new AnswerQueue(socket, { onChange: () => render() });
+const countdown = new Countdown(byTestId("countdown"), socket, { onZero: () => render() });
+bindBadge(socket, byTestId("conn-badge"));
+
+// --- screens -------------------------------------------------------------------------------------
+
+function showScreen(name) {
+  for (const [key, node] of Object.entries(screens)) show(node, key === name);
+}
+
+function showJoin(pin, error = null) {
+  showScreen("join");
+  if (pin) form.pin.value = pin;
+  setJoinBusy(false);
+  setJoinError(error);
+  const target = form.pin.value.length === 6 ? (currentMode() === "code" ? form.code : form.nickname) : form.pin;
+  target.focus({ preventScroll: true });
+}
+
+function setJoinError(text) {
+  form.error.textContent = text || "";
+  show(form.error, Boolean(text));
+}
+
+function setJoinBusy(busy) {
+  form.submit.disabled = busy;
+  form.submit.textContent = busy ? t("play.joining") : t("play.join");
+  form.root.setAttribute("aria-busy", busy ? "true" : "false");
+}
+
+function currentMode() {
+  return form.root.elements.mode.value === "code" ? "code" : "nickname";
+}
+
+function applyMode() {
+  const code = currentMode() === "code";
+  show(form.codeField, code);
+  show(form.nicknameField, !code);
+}
+
+function showKicked() {
+  app.kicked = true;
+  app.intent = null;
+  store.set(KEYS.token(app.pin), null);
+  queue.drop();
+  socket.stop();
+  showScreen("kicked");
+}
+
+function joinAnother() {
+  if (app.pin) store.set(KEYS.token(app.pin), null);
+  queue.drop();
+  Object.assign(app, { intent: null, joined: false, round: null, me: null, myAnswer: null, results: {}, kicked: false });
+  app.builtFor = null;
+  socket.resetVersion();
+  socket.restart(); // a socket joins one round only: start afresh
+  form.pin.value = "";
+  showJoin("");
+}
+
+// --- joining -------------------------------------------------------------------------------------
+
+form.root.addEventListener("change", (event) => {
+  if (event.target.name === "mode") {
+    applyMode();
+    setJoinError(null);
+  }
+});
+
+form.pin.addEventListener("input", () => {
+  const digits = form.pin.value.replace(/\D/g, "").slice(0, 6);
+  if (digits !== form.pin.value) form.pin.value = digits;
+});
+
+form.root.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const pin = form.pin.value.trim();
+  if (!/^\d{6}$/.test(pin)) {
+    setJoinError(t("play.pin_invalid"));
+    form.pin.focus();
+    return;
+  }
+  const frame = { type: "join", pin };
+  if (currentMode() === "code") {
+    const code = form.code.value.trim().toUpperCase();
+    if (!code || code.length > 12) {
+      setJoinError(t("play.code_required"));
+      form.code.focus();
+      return;
+    }
+    frame.code = code;
+  } else {
+    const nickname = form.nickname.value.trim();
+    if (!nickname || [...nickname].length > 20) {
+      setJoinError(t("play.nickname_required"));
+      form.nickname.focus();
+      return;
+    }
+    frame.nickname = nickname;
+  }
+  setJoinError(null);
+  setJoinBusy(true);
+  app.pin = pin;
+  app.intent = frame;
+  socket.resetVersion();
+  if (app.joined) socket.restart(); // onOpen sends the join
+  else if (socket.isOpen) socket.send(frame);
+  else if (socket.stopped) socket.start();
+});
+
+// --- frames --------------------------------------------------------------------------------------
+
+socket.on("welcome", (frame) => {
+  const round = frame.round;
+  const pin = round.pin || app.pin;
+  if (queue.storageKey !== KEYS.pending(pin)) queue.useStorage(KEYS.pending(pin));
+  if (pin !== app.pin || !app.round || app.round.id !== round.id) {
+    try {
+      app.results = JSON.parse(store.get(KEYS.results(pin)) || "{}") || {};
+    } catch {
+      app.results = {};
+    }
+  }
+  app.pin = pin;
+  app.joined = true;
+  app.kicked = false;
+  app.intent = { type: "resume", token: frame.token };
+  store.set(KEYS.token(pin), frame.token);
+  store.set(KEYS.lastPin, pin);
+  app.me = frame.me;
+  const stored = frame.me.answer;
+  app.myAnswer = stored ? { question: stored.question, choices: stored.choices } : null;
+  applyRound(round, null);
+  // The answer that was waiting for an ack: the server has it already, or it can still be sent, or it is too late.
+  const pending = queue.pending;
+  if (pending) {
+    const open = round.phase === "open" && round.current === pending.question;
+    if (app.myAnswer && app.myAnswer.question === pending.question) queue.drop();
+    else if (!open) {
+      queue.drop();
+      if (round.current === pending.question) app.message = errorText("too_late");
+    }
+  }
+  queue.setReady(true);
+  setJoinBusy(false);
+  const arriving = screens.live.hidden;
+  showScreen("live");
+  render();
+  if (arriving) live.title.focus({ preventScroll: true }); // where keyboard and screen-reader users continue
+});
+
+socket.on("state", (frame) => {
+  if (!app.joined) return;
+  applyRound(frame.round, frame.event);
+  render();
+});
+
+socket.on("ack", (frame) => {
+  queue.acked(frame);
+  if (app.round && frame.question === app.round.current) {
+    app.myAnswer = { question: frame.question, choices: frame.choices };
+  }
+  render();
+});
+
+socket.on("result", (frame) => {
+  app.results[frame.question] = frame;
+  store.set(KEYS.results(app.pin), JSON.stringify(app.results));
+  if (app.me) {
+    app.me.score = frame.score;
+    app.me.rank = frame.rank;
+  }
+  render();
+});
+
+socket.on("kicked", () => showKicked());
+
+socket.on("close", (event) => {
+  // 4003 on this socket means kicked (a resume with a kicked token is refused the same way).
+  if (event && event.code === 4003 && !app.kicked) showKicked();
+});
+
+socket.on("error", (frame) => {
+  const code = frame.code;
+  if (frame.ref === "join") {
+    app.intent = null;
+    if (code === "already_joined") {
+      socket.restart();
+      return;
+    }
+    let text = errorText(code, frame.message);
+    if (code === "join_mode") {
+      // Point to the other way of joining and switch the form to it.
+      const usedCode = currentMode() === "code";
+      text = errorText(usedCode ? "join_mode_code" : "join_mode_nickname", frame.message);
+      form.root.elements.mode.value = usedCode ? "nickname" : "code";
+      applyMode();
+    }
+    showJoin(null, text);
+    return;
+  }
+  if (frame.ref === "resume") {
+    if (code === "kicked") {
+      showKicked();
+      return;
+    }
+    store.set(KEYS.token(app.pin), null);
+    app.intent = null;
+    app.round = null;
+    queue.drop();
+    showJoin(app.pin, errorText(code === "already_joined" ? "generic" : code, frame.message));
+    return;
+  }
+  if (frame.ref === "answer") {
+    answerRefused(frame);
+    return;
+  }
+  if (code === "not_joined" && app.intent) {
+    socket.send(app.intent);
+    return;
+  }
+  if (screens.join.hidden) {
+    app.message = errorText(code, frame.message);
+    render();
+  } else {
+    setJoinBusy(false);
+    setJoinError(errorText(code, frame.message));
+  }
+});
+
+function answerRefused(frame) {
+  const code = frame.code;
+  if (code === "server_error" || code === "not_joined") return; // the queue sends it again
+  if (code === "kicked") {
+    showKicked();
+    return;
+  }
+  queue.drop();
+  if (code === "invalid_choice" || code === "paused") app.selection.clear();
+  app.message = errorText(code, frame.message);
+  render();
+}
+
+// --- state ---------------------------------------------------------------------------------------
+
+function applyRound(round, event) {
+  const previous = app.round;
+  app.round = round;
+  const q = round.question;
+  const current = round.current;
+  if (!previous || previous.current !== current) {
+    app.selection.clear();
+    app.message = null;
+    if (app.myAnswer && app.myAnswer.question !== current) app.myAnswer = null;
+    if (queue.pending && queue.pending.question !== current) queue.drop();
+  }
+  if (event === "question.opened" && q) {
+    app.shownAt = { question: q.index, at: performance.now() };
+    app.message = null;
+  } else if (q && round.phase === "open" && (!app.shownAt || app.shownAt.question !== q.index)) {
+    // Joined or reloaded mid-question: measure from the server's view of the question instead.
+    app.shownAt = { question: q.index, at: performance.now() - Math.max(0, q.duration_ms - remainingMs(round, socket)) };
+  }
+}
+
+function questionLocked(round) {
+  const q = round.question;
+  if (!q || round.phase !== "open" || q.paused || q.voided) return true;
+  if (remainingMs(round, socket) <= 0) return true;
+  if (app.myAnswer && app.myAnswer.question === q.index) return true;
+  if (queue.pending && queue.pending.question === q.index) return true;
+  return false;
+}
+
+function chosenFor(q) {
+  if (app.myAnswer && app.myAnswer.question === q.index) return new Set(app.myAnswer.choices);
+  if (queue.pending && queue.pending.question === q.index) return new Set(queue.pending.choices);
+  return app.selection;
+}
+
+function onChoice(index) {
+  const round = app.round;
+  if (!round || questionLocked(round)) return;
+  const q = round.question;
+  if (q.kind === "multiple") {
+    if (app.selection.has(index)) app.selection.delete(index);
+    else app.selection.add(index);
+    render();
+    return;
+  }
+  submitAnswer([index]);
+}
+
+function submitAnswer(choices) {
+  const round = app.round;
+  if (!round || questionLocked(round) || !choices.length) return;
+  const q = round.question;
+  const elapsed = app.shownAt && app.shownAt.question === q.index ? performance.now() - app.shownAt.at : null;
+  const extra = elapsed === null ? {} : { client_elapsed_ms: Math.min(3600000, Math.max(0, Math.round(elapsed))) };
+  app.message = null;
+  queue.submit(q.index, choices, extra);
+  render();
+}
+
+live.submit.addEventListener("click", () => submitAnswer([...app.selection]));
+live.again.addEventListener("click", joinAnother);
+$("#kicked-again").addEventListener("click", joinAnother);
+
+// --- rendering -----------------------------------------------------------------------------------
+
+function buildChoices(q) {
+  const buttons = q.choices.map((text, index) =>
+    el(
+      "button",
+      {
+        className: "choice",
+        data: { testid: `choice-${index}`, index, shape: index },
+        attrs: { type: "button", "aria-pressed": "false" },
+        on: { click: () => onChoice(index) },
+      },
+      ...choiceParts(index, text),
+      el("span", { className: "choice-mark", attrs: { "aria-hidden": "true" } }),
+    ),
+  );
+  live.choices.replaceChildren(...buttons);
+  live.choices.dataset.kind = q.kind;
+  app.builtFor = `${q.index}:${q.choices.length}`;
+}
+
+function sameSet(a, b) {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+function render() {
+  const round = app.round;
+  if (!round) return;
+  const q = round.question;
+  const phase = round.phase;
+  live.root.dataset.phase = phase;
+  setText(live.title, round.title);
+  if (app.me) {
+    setText(live.nickname, app.me.nickname);
+    setText(live.score, formatNumber(app.me.score ?? 0));
+    setText(live.rank, app.me.rank ?? "–");
+  }
+
+  const inQuestion = Boolean(q) && (phase === "open" || phase === "closed" || phase === "revealed");
+  show(live.lobby, phase === "lobby" || (!q && phase !== "finished" && phase !== "leaderboard"));
+  setText(live.participants, t("participants", { n: formatNumber(round.participants ?? 0) }));
+  show(live.question, inQuestion);
+  countdown.set(round);
+  show(countdown.root, phase === "open");
+
+  if (inQuestion) renderQuestion(round);
+  else {
+    show(live.result, false);
+    show(live.explanation, false);
+  }
+  if (phase === "leaderboard" || phase === "finished") renderResult(round); // the last result stays in view
+
+  const board = phase === "leaderboard" || phase === "finished";
+  show(live.board, board);
+  if (board) {
+    setText(live.boardTitle, phase === "finished" ? t("display.final") : t("display.leaderboard"));
+    renderLeaderboard(live.boardList, round.leaderboard || [], { me: app.me ? app.me.nickname : null });
+  }
+  show(live.finalNote, phase === "finished");
+  show(live.again, phase === "finished");
+
+  live.message.textContent = app.message || "";
+  show(live.message, Boolean(app.message));
+}
+
+function renderQuestion(round) {
+  const q = round.question;
+  const phase = round.phase;
+  if (app.builtFor !== `${q.index}:${q.choices.length}`) buildChoices(q);
+  setText(live.number, t("q.number", { n: q.number ?? q.index + 1, total: round.question_count }));
+  setText(live.stem, q.stem);
+
+  const locked = questionLocked(round);
+  const chosen = chosenFor(q);
+  const revealed = Array.isArray(q.correct);
+  const mine = app.myAnswer && app.myAnswer.question === q.index;
+  const pending = queue.pending && queue.pending.question === q.index;
+  live.choices.dataset.locked = locked ? "true" : "false";
+  live.choices.dataset.revealed = revealed ? "true" : "false";
+  for (const button of live.choices.children) {
+    const index = Number(button.dataset.index);
+    const selected = chosen.has(index);
+    button.disabled = locked;
+    button.setAttribute("aria-pressed", selected ? "true" : "false");
+    button.dataset.selected = selected ? "true" : "false";
+    if (revealed) button.dataset.correct = q.correct.includes(index) ? "true" : "false";
+    else delete button.dataset.correct;
+    const mark = button.querySelector(".choice-mark");
+    mark.textContent = revealed ? (q.correct.includes(index) ? "✓" : selected ? "✗" : "") : selected ? "●" : "";
+  }
+
+  const open = phase === "open";
+  const multipleOpen = open && q.kind === "multiple" && !mine && !pending && !q.voided;
+  show(live.submit, multipleOpen);
+  live.submit.disabled = locked || app.selection.size === 0;
+  setText(live.hint, open && !locked ? t(q.kind === "multiple" ? "q.hint_multiple" : "q.hint_single") : "");
+  show(live.hint, open && !locked);
+
+  show(live.pending, Boolean(pending));
+  if (pending) setText(live.pending, socket.isOpen && queue.ready ? t("play.sending") : t("play.queued"));
+  show(live.ack, Boolean(mine) && phase !== "revealed");
+
+  let note = "";
+  if (q.voided) note = t("q.voided");
+  else if (open && q.paused) note = t("q.paused");
+  else if (open && remainingMs(round, socket) <= 0 && !mine && !pending) note = t("q.time_up");
+  else if (phase === "closed") note = mine ? t("play.waiting_reveal") : t("play.no_answer");
+  setText(live.note, note);
+  show(live.note, Boolean(note));
+
+  if (phase === "revealed") renderResult(round);
+  else show(live.result, false);
+  const explanation = phase === "revealed" && !q.voided && q.explanation;
+  show(live.explanation, Boolean(explanation));
+  if (explanation) setText(live.explanationText, q.explanation);
+}
+
+function renderResult(round) {
+  const q = round.question;
+  const result = q ? app.results[q.index] : null;
+  // No verdict for a voided question, nor before the key is known (a result frame brings it at the end too).
+  if (!q || q.voided || (!result && !Array.isArray(q.correct))) {
+    show(live.result, false);
+    return;
+  }
+  const mine = app.myAnswer && app.myAnswer.question === q.index ? app.myAnswer : null;
+  let verdict = "none";
+  if (result) verdict = result.answered === false ? "none" : result.correct ? "correct" : "incorrect";
+  else if (mine) verdict = sameSet(mine.choices, q.correct) ? "correct" : "incorrect"; // after a reload, before any result
+  live.result.dataset.verdict = verdict;
+  setText(
+    live.verdict,
+    verdict === "correct" ? t("play.correct") : verdict === "incorrect" ? t("play.incorrect") : t("play.no_answer"),
+  );
+  const points = result ? result.points : null;
+  show(live.points, points !== null);
+  if (points !== null) setText(live.points, t("play.points", { points: formatNumber(points) }));
+  const streak = result && result.streak > 1 && result.correct ? result.streak : 0;
+  show(live.streak, Boolean(streak));
+  if (streak) setText(live.streak, t("play.streak", { n: streak }));
+  show(live.result, true);
+}
+
+// --- start ---------------------------------------------------------------------------------------
+
+function start() {
+  applyMode();
+  let contextPin = "";
+  try {
+    contextPin = JSON.parse($("#play-pin").textContent) || "";
+  } catch {
+    contextPin = "";
+  }
+  const pin = contextPin || store.get(KEYS.lastPin) || "";
+  const token = pin ? store.get(KEYS.token(pin)) : null;
+  socket.start();
+  if (token) {
+    app.pin = pin;
+    app.intent = { type: "resume", token };
+    queue.useStorage(KEYS.pending(pin));
+    showScreen("resume");
+  } else {
+    showJoin(pin);
+  }
+}
+
+start();

@@ -1,0 +1,142 @@
+"""Strings the browser scripts show, translated on the server and handed to them as JSON.
+
+Templates put ``{% ui_strings as strings %}{{ strings|json_script:"ui-strings" }}`` on the page and
+``static/frontend/i18n.js`` reads it, so the scripts need no gettext catalogue view. Placeholders are
+``{name}`` (replaced in JS), not ``%(name)s``, so translators see them as plain text to keep.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+PHASES = {
+    "lobby": _("Lobby"),
+    "open": _("Question open"),
+    "closed": _("Closed"),
+    "revealed": _("Answer revealed"),
+    "leaderboard": _("Leaderboard"),
+    "finished": _("Finished"),
+}
+
+# Error codes from docs/protocol.md (quiz.protocol, quiz.services, quiz.engine) -> what people read.
+ERRORS = {
+    "generic": _("Something went wrong. Please try again."),
+    # joining and reconnecting
+    "wrong_pin": _("No live round has that PIN. Check the PIN on the big screen."),
+    "nickname_taken": _("Someone in this round already has that nickname. Please choose another."),
+    "nickname_invalid": _("Choose a nickname of 1 to 20 characters."),
+    "nickname_offensive": _("Please choose another nickname."),
+    "code_unknown": _("That contestant code is not registered for this competition."),
+    "join_mode_code": _("This round is open to everyone: join with a nickname."),
+    "join_mode_nickname": _("This round is for registered contestants: join with your contestant code."),
+    "join_mode": _("This round does not accept that way of joining."),
+    "invalid_token": _("Your session has expired. Please join again."),
+    "already_joined": _("You have already joined a round on this page."),
+    "not_joined": _("Join the round first."),
+    "kicked": _("The host removed you from this round."),
+    # answering
+    "too_late": _("Too late: the question had already closed."),
+    "paused": _("The clock is paused. Answer when it runs again."),
+    "wrong_question": _("That question is not open any more."),
+    "unknown_question": _("That question does not exist."),
+    "invalid_choice": _("That answer is not valid. Please choose again."),
+    "server_error": _("The server could not store your answer; it will be sent again."),
+    # any frame
+    "invalid_field": _("The request was not valid."),
+    "malformed_json": _("The request was not valid."),
+    "frame_too_large": _("The request was too large."),
+    "unknown_type": _("The request was not understood."),
+    "not_allowed": _("That is not allowed here."),
+    "busy": _("The round is busy. Please try again."),
+    # host
+    "unauthenticated": _("Your login has expired. Please log in again."),
+    "forbidden": _("You do not have host rights for this round."),
+    "round_not_found": _("This round does not exist."),
+    "unknown_contestant": _("No such contestant in this round."),
+    "stale_version": _("The round has just changed. Check and try again."),
+    "invalid_value": _("That value is out of range."),
+    "round_finished": _("The round has finished."),
+    "question_not_revealed": _("Reveal the current question first."),
+    "question_not_open": _("No question is open."),
+    "question_not_played": _("That question has not been played yet."),
+    "question_voided": _("That question was voided."),
+    "no_more_questions": _("Every question has been played."),
+    "already_played": _("That question has been opened already; void it instead."),
+}
+
+STRINGS = {
+    # connection badge
+    "conn.connecting": _("Connecting…"),
+    "conn.connected": _("Connected"),
+    "conn.reconnecting": _("Reconnecting…"),
+    "conn.offline": _("Offline"),
+    "conn.closed": _("Disconnected"),
+    # questions
+    "q.number": _("Question {n} / {total}"),
+    "q.paused": _("Paused"),
+    "q.time_up": _("Time's up!"),
+    "q.voided": _("This question was voided and does not count."),
+    "q.hint_single": _("Tap your answer."),
+    "q.hint_multiple": _("Choose every correct answer, then submit."),
+    "q.correct_mark": _("correct answer"),
+    "q.none": _("No question yet."),
+    "q.seconds": pgettext_lazy("countdown unit", "s"),
+    "participants": _("{n} joined"),
+    # contestant
+    "play.joining": _("Joining…"),
+    "play.join": _("Join"),
+    "play.pin_invalid": _("Enter the 6-digit PIN."),
+    "play.nickname_required": _("Enter a nickname of up to 20 characters."),
+    "play.code_required": _("Enter your contestant code."),
+    "play.waiting": _("You're in! Waiting for the host to start…"),
+    "play.sending": _("Sending your answer…"),
+    "play.queued": _("No connection: your answer will be sent as soon as it is back."),
+    "play.ack": _("Answer received ✓"),
+    "play.no_answer": _("You did not answer this question."),
+    "play.correct": _("Correct!"),
+    "play.incorrect": _("Not quite."),
+    "play.points": _("+{points} points"),
+    "play.streak": _("{n} in a row"),
+    "play.waiting_reveal": _("Time's up! Waiting for the answer…"),
+    "play.final": _("The round is over. Thank you for taking part!"),
+    # host
+    "host.done": _("{command}: done."),
+    "host.unchanged": _("{command}: nothing to change."),
+    "host.confirm_end": _("End the round now? Scores become final and the PIN is freed."),
+    "host.confirm_void": _("Void question {n}? It will not count for anyone."),
+    "host.confirm_kick": _("Remove “{name}” from the round? They cannot rejoin with this nickname."),
+    "host.kicked": _("{name} was removed."),
+    "host.removed": _("removed"),
+    "host.kick": _("Kick"),
+    "host.pause": _("Pause"),
+    "host.resume": _("Resume"),
+    "host.login_again": _("Your login has expired. Reload the page and log in again."),
+    "host.status.upcoming": _("upcoming"),
+    "host.status.next": _("next"),
+    "host.status.current": _("current"),
+    "host.status.played": _("played"),
+    "host.status.skipped": _("skipped"),
+    "host.status.voided": _("voided"),
+    "cmd.open": _("Open next"),
+    "cmd.close": _("Close"),
+    "cmd.reveal": _("Reveal"),
+    "cmd.leaderboard": _("Leaderboard"),
+    "cmd.pause": _("Pause"),
+    "cmd.resume": _("Resume"),
+    "cmd.extend": _("+10 s"),
+    "cmd.skip": _("Skip next"),
+    "cmd.void": _("Void current"),
+    "cmd.kick": _("Kick"),
+    "cmd.end": _("End round"),
+    # display
+    "display.round_over": _("This round is no longer live."),
+    "display.final": _("Final results"),
+    "display.leaderboard": _("Leaderboard"),
+}
+
+
+def catalogue() -> dict[str, str]:
+    """Every string above in the active language, as plain ``str`` for ``json_script``."""
+    strings = {key: str(value) for key, value in STRINGS.items()}
+    strings.update({f"phase.{key}": str(value) for key, value in PHASES.items()})
+    strings.update({f"error.{key}": str(value) for key, value in ERRORS.items()})
+    return strings
