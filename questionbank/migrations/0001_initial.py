@@ -5,37 +5,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='Stable id used by imports.', max_length=40, unique=True, verbose_name='key')),
-                ('kind', models.CharField(choices=[('single', 'single choice'), ('multiple', 'multiple choice'), ('truefalse', 'true or false')], default='single', max_length=12, verbose_name='kind')),
-                ('language', models.CharField(default='zh-hans', max_length=10, verbose_name='language')),
-                ('stem', models.TextField(verbose_name='stem')),
-                ('choices', models.JSONField(help_text='List of 2-6 choice texts.', verbose_name='choices')),
-                ('correct', models.JSONField(help_text='0-based indexes of the correct choices.', verbose_name='correct choices')),
-                ('explanation', models.TextField(blank=True, verbose_name='explanation')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('difficulty', models.PositiveSmallIntegerField(default=3, verbose_name='difficulty')),
-                ('time_limit', models.PositiveSmallIntegerField(default=20, verbose_name='time limit (s)')),
-                ('theme', models.CharField(blank=True, max_length=40, verbose_name='theme')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('translation_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='translations', to='questionbank.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="Stable id used by imports.", max_length=40, unique=True, verbose_name="key"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("single", "single choice"),
+                            ("multiple", "multiple choice"),
+                            ("truefalse", "true or false"),
+                        ],
+                        default="single",
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("language", models.CharField(default="zh-hans", max_length=10, verbose_name="language")),
+                ("stem", models.TextField(verbose_name="stem")),
+                ("choices", models.JSONField(help_text="List of 2-6 choice texts.", verbose_name="choices")),
+                (
+                    "correct",
+                    models.JSONField(
+                        help_text="0-based indexes of the correct choices.", verbose_name="correct choices"
+                    ),
+                ),
+                ("explanation", models.TextField(blank=True, verbose_name="explanation")),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                ("difficulty", models.PositiveSmallIntegerField(default=3, verbose_name="difficulty")),
+                ("time_limit", models.PositiveSmallIntegerField(default=20, verbose_name="time limit (s)")),
+                ("theme", models.CharField(blank=True, max_length=40, verbose_name="theme")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "translation_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="translations",
+                        to="questionbank.question",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'question',
-                'verbose_name_plural': 'questions',
-                'ordering': ['key'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('difficulty__gte', 1), ('difficulty__lte', 5)), name='question_difficulty_1_5')],
+                "verbose_name": "question",
+                "verbose_name_plural": "questions",
+                "ordering": ["key"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("difficulty__gte", 1), ("difficulty__lte", 5)),
+                        name="question_difficulty_1_5",
+                    )
+                ],
             },
         ),
     ]

@@ -8,135 +8,281 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('competition', '0001_initial'),
-        ('questionbank', '0001_initial'),
+        ("competition", "0001_initial"),
+        ("questionbank", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Round',
+            name="Round",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('pin', models.CharField(db_index=True, max_length=6, verbose_name='PIN')),
-                ('join_mode', models.CharField(choices=[('open', 'anyone with the PIN and a nickname'), ('registered', 'registered contestants with their code'), ('both', 'either')], default='open', max_length=12)),
-                ('scoring', models.JSONField(blank=True, default=dict, verbose_name='scoring rule')),
-                ('close_when_all_answered', models.BooleanField(default=False, verbose_name='close early when everyone has answered')),
-                ('phase', models.CharField(choices=[('lobby', 'lobby'), ('open', 'open'), ('closed', 'closed'), ('revealed', 'revealed'), ('leaderboard', 'leaderboard'), ('finished', 'finished')], default=quiz.engine.rounds.Phase['LOBBY'], max_length=12)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('current_index', models.IntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('competition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rounds', to='competition.competition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("pin", models.CharField(db_index=True, max_length=6, verbose_name="PIN")),
+                (
+                    "join_mode",
+                    models.CharField(
+                        choices=[
+                            ("open", "anyone with the PIN and a nickname"),
+                            ("registered", "registered contestants with their code"),
+                            ("both", "either"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("scoring", models.JSONField(blank=True, default=dict, verbose_name="scoring rule")),
+                (
+                    "close_when_all_answered",
+                    models.BooleanField(default=False, verbose_name="close early when everyone has answered"),
+                ),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("lobby", "lobby"),
+                            ("open", "open"),
+                            ("closed", "closed"),
+                            ("revealed", "revealed"),
+                            ("leaderboard", "leaderboard"),
+                            ("finished", "finished"),
+                        ],
+                        default=quiz.engine.rounds.Phase["LOBBY"],
+                        max_length=12,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("current_index", models.IntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "competition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rounds",
+                        to="competition.competition",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Contestant',
+            name="Contestant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nickname', models.CharField(max_length=20)),
-                ('token_nonce', models.CharField(default=quiz.models.new_token_nonce, max_length=16)),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('kicked_at', models.DateTimeField(blank=True, null=True)),
-                ('score', models.IntegerField(default=0)),
-                ('rank', models.PositiveIntegerField(blank=True, null=True)),
-                ('correct_count', models.PositiveSmallIntegerField(default=0)),
-                ('registration', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='competition.registration')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='competition.team')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contestants', to='quiz.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nickname", models.CharField(max_length=20)),
+                ("token_nonce", models.CharField(default=quiz.models.new_token_nonce, max_length=16)),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                ("kicked_at", models.DateTimeField(blank=True, null=True)),
+                ("score", models.IntegerField(default=0)),
+                ("rank", models.PositiveIntegerField(blank=True, null=True)),
+                ("correct_count", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "registration",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="competition.registration",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="competition.team",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contestants",
+                        to="quiz.round",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round', 'joined_at'],
+                "ordering": ["round", "joined_at"],
             },
         ),
         migrations.CreateModel(
-            name='RoundLog',
+            name="RoundLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('action', models.CharField(max_length=40)),
-                ('at', models.DateTimeField()),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='log', to='quiz.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("action", models.CharField(max_length=40)),
+                ("at", models.DateTimeField()),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="log", to="quiz.round"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round', 'at', 'id'],
+                "ordering": ["round", "at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RoundQuestion',
+            name="RoundQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(default='single', max_length=12)),
-                ('stem', models.TextField()),
-                ('choices', models.JSONField()),
-                ('correct', models.JSONField()),
-                ('explanation', models.TextField(blank=True)),
-                ('duration_ms', models.PositiveIntegerField()),
-                ('weight', models.PositiveSmallIntegerField(default=1)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('deadline', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('revealed_at', models.DateTimeField(blank=True, null=True)),
-                ('paused_remaining_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('voided', models.BooleanField(default=False)),
-                ('skipped', models.BooleanField(default=False)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='quiz.round')),
-                ('source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='questionbank.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("kind", models.CharField(default="single", max_length=12)),
+                ("stem", models.TextField()),
+                ("choices", models.JSONField()),
+                ("correct", models.JSONField()),
+                ("explanation", models.TextField(blank=True)),
+                ("duration_ms", models.PositiveIntegerField()),
+                ("weight", models.PositiveSmallIntegerField(default=1)),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("deadline", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("revealed_at", models.DateTimeField(blank=True, null=True)),
+                ("paused_remaining_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("voided", models.BooleanField(default=False)),
+                ("skipped", models.BooleanField(default=False)),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="questions", to="quiz.round"
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="questionbank.question",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round', 'position'],
+                "ordering": ["round", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('choices', models.JSONField()),
-                ('received_at', models.DateTimeField()),
-                ('elapsed_ms', models.PositiveIntegerField(help_text='server time from opening the question to receipt')),
-                ('rtt_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('client_elapsed_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('contestant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='quiz.contestant')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='quiz.round')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='quiz.roundquestion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("choices", models.JSONField()),
+                ("received_at", models.DateTimeField()),
+                (
+                    "elapsed_ms",
+                    models.PositiveIntegerField(help_text="server time from opening the question to receipt"),
+                ),
+                ("rtt_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("client_elapsed_ms", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "contestant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="quiz.contestant",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="quiz.round"
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="quiz.roundquestion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['question', 'received_at'],
+                "ordering": ["question", "received_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.UniqueConstraint(condition=models.Q(('phase', 'finished'), _negated=True), fields=('pin',), name='round_live_pin_unique'),
+            model_name="round",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("phase", "finished"), _negated=True),
+                fields=("pin",),
+                name="round_live_pin_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contestant',
-            constraint=models.UniqueConstraint(fields=('round', 'nickname'), name='contestant_nickname_unique'),
+            model_name="contestant",
+            constraint=models.UniqueConstraint(
+                fields=("round", "nickname"), name="contestant_nickname_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contestant',
-            constraint=models.UniqueConstraint(condition=models.Q(('registration__isnull', False)), fields=('round', 'registration'), name='contestant_registration_unique'),
+            model_name="contestant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("registration__isnull", False)),
+                fields=("round", "registration"),
+                name="contestant_registration_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roundquestion',
-            constraint=models.UniqueConstraint(fields=('round', 'position'), name='round_question_position_unique'),
+            model_name="roundquestion",
+            constraint=models.UniqueConstraint(
+                fields=("round", "position"), name="round_question_position_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='answer',
-            index=models.Index(fields=['round', 'question'], name='quiz_answer_round_i_77aa18_idx'),
+            model_name="answer",
+            index=models.Index(fields=["round", "question"], name="quiz_answer_round_i_77aa18_idx"),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.UniqueConstraint(fields=('contestant', 'question'), name='answer_once_per_question'),
+            model_name="answer",
+            constraint=models.UniqueConstraint(
+                fields=("contestant", "question"), name="answer_once_per_question"
+            ),
         ),
     ]

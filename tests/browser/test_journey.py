@@ -48,9 +48,7 @@ def make_round():
 
 async def test_a_host_runs_a_round_that_three_phones_play_and_the_display_shows():
     if not Path(CHROMIUM).exists():
-        pytest.fail(
-            "needs Debian chromium: apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji"
-        )
+        pytest.fail("needs Debian chromium: apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji")
     round_, _ = await make_round()
     SHOTS.mkdir(parents=True, exist_ok=True)
 
