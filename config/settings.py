@@ -72,8 +72,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
+# An empty DATABASE_URL counts as unset (CI runs the embedded suite with DATABASE_URL=).
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the answer writer; IMMEDIATE takes the write lock at BEGIN so two
