@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "taggit",
+    "reversion",
+    "reversion_compare",
     "config",
     "competition",
     "questionbank",
@@ -136,6 +139,10 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------------
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+TAGGIT_CASE_INSENSITIVE = True
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 # daphne serves the few static files itself unless a proxy does (docs/deploy.md).

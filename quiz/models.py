@@ -25,6 +25,9 @@ class Round(models.Model):
         "competition.Competition", on_delete=models.CASCADE, related_name="rounds"
     )
     title = models.CharField(_("title"), max_length=200)
+    # The stage of the competition this round belongs to: a question shown in one round of a stage is
+    # never drawn again for that stage (questionbank.Exposure).
+    stage = models.CharField(_("stage"), max_length=100, blank=True)
     pin = models.CharField(_("PIN"), max_length=6, db_index=True)
     join_mode = models.CharField(max_length=12, choices=JoinMode.choices, default=JoinMode.OPEN)
     scoring = models.JSONField(_("scoring rule"), default=dict, blank=True)
@@ -55,6 +58,10 @@ class RoundQuestion(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField()
     source = models.ForeignKey("questionbank.Question", on_delete=models.SET_NULL, null=True, blank=True)
+    # The bank revision this copy was made from (django-reversion), for the record.
+    revision = models.ForeignKey(
+        "reversion.Version", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=12, default="single")
     stem = models.TextField()
     choices = models.JSONField()

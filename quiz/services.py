@@ -21,6 +21,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from competition.models import Registration
+from questionbank.models import QuestionKind, Status
+from questionbank.services import exposure_record, latest_revision
 from quiz import broadcast, nicknames, selectors
 from quiz.engine import rounds as engine
 from quiz.engine.rounds import Event, IllegalTransition, Phase, RoundState, Transition
@@ -60,17 +62,25 @@ def round_create(
     join_mode: str = Round.JoinMode.OPEN,
     close_when_all_answered: bool = False,
     pin: str | None = None,
+    stage: str = "",
 ) -> Round:
     """Create a round in the lobby with frozen copies of ``questions`` (bank questions)."""
     rule = ScoringRule.from_dict(scoring)  # refuses a broken rule before anything is written
     if not questions:
         raise QuizError("no_questions", "a round needs at least one question")
+    unplayable = [q.key for q in questions if q.status != Status.APPROVED or q.kind == QuestionKind.JUDGED]
+    if unplayable:
+        raise QuizError(
+            "question_not_playable",
+            f"only approved choice questions can be played: {', '.join(unplayable[:10])}",
+        )
     for attempt in range(20):
         try:
             with transaction.atomic():
                 round_ = Round.objects.create(
                     competition=competition,
                     title=title,
+                    stage=stage,
                     pin=pin or _new_pin(),
                     join_mode=join_mode,
                     scoring=rule.to_dict(),
@@ -81,6 +91,7 @@ def round_create(
                         round=round_,
                         position=position,
                         source=q,
+                        revision=latest_revision(q),
                         kind=q.kind,
                         stem=q.stem,
                         choices=list(q.choices),
@@ -171,6 +182,9 @@ def _apply(
             if not won:
                 continue  # another process moved the round first: decide again on what it did
             _save_question_changes(rows, before, after)
+            for event in result.events:
+                if event.name == "question.opened":
+                    exposure_record(question_id=rows[event.index].source_id, round_=round_, at=now)
             RoundLog.objects.create(
                 round_id=round_id,
                 version=after.version,

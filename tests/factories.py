@@ -77,3 +77,4 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     explanation = "Because B is right."
     source = "Test source"
     time_limit = 20
+    status = "approved"

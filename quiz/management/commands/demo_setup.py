@@ -10,12 +10,14 @@ from django.db import transaction
 
 from competition.models import Competition, CompetitionRole, Division, Registration, Team
 from questionbank.models import Question
-from questionbank.services import questions_load_json
+from questionbank.services import questions_load_json, taxonomy_load
 from quiz.engine.rounds import Phase
 from quiz.models import Round
 from quiz.services import round_create
 
-DEMO_QUESTIONS = Path(settings.BASE_DIR) / "questionbank" / "fixtures" / "demo_questions.json"
+FIXTURES = Path(settings.BASE_DIR) / "questionbank" / "fixtures"
+DEMO_QUESTIONS = FIXTURES / "demo_questions.json"
+TAXONOMY = FIXTURES / "taxonomy.json"
 HOST_USERNAME = "host"
 HOST_PASSWORD = "jingjinji-2026"  # demo only; printed below, change it in the admin
 DIVISIONS = [
@@ -53,6 +55,8 @@ class Command(BaseCommand):
                     code=f"{code[:2].upper()}{number:03d}",
                     defaults={"name": f"{district}选手", "team": team},
                 )
+        if TAXONOMY.exists():
+            taxonomy_load(TAXONOMY)
         zh, en = questions_load_json(DEMO_QUESTIONS)
 
         User = get_user_model()
@@ -70,7 +74,11 @@ class Command(BaseCommand):
             .first()
         )
         if round_ is None:
-            picked = list(Question.objects.filter(language="zh-hans").order_by("key")[:questions])
+            picked = list(
+                Question.objects.filter(language="zh-hans", status="approved")
+                .exclude(kind="judged")
+                .order_by("key")[:questions]
+            )
             round_ = round_create(
                 competition=competition,
                 title=ROUND_TITLE,
