@@ -31,7 +31,7 @@ def display(request, pin: str):
     if round_ is None:
         raise Http404("no live round has that PIN")
     url = join_url(request, pin)
-    qr_svg = segno.make(url, error="m").svg_inline(scale=8, dark="#111", light="#fff")
+    qr_svg = segno.make(url, error="m").svg_inline(scale=8, dark="#111", light="#fff", omitsize=True)
     return render(request, "frontend/display.html", {"round": round_, "join_url": url, "qr_svg": qr_svg})
 
 

@@ -234,10 +234,6 @@ class Hub:
         if channel is not None:
             channel.watch_deadline(deadline_ms, version)
 
-    def local_sockets(self, round_id: int) -> int:
-        channel = self.rounds.get(round_id)
-        return 0 if channel is None else len(channel.sinks)
-
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
 

@@ -135,7 +135,7 @@ def team_table(round_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def round_view(round_id: int, *, lock: bool = False) -> RoundView:
+def round_view(round_id: int) -> RoundView:
     round_ = Round.objects.select_related("competition").get(pk=round_id)
     questions = list(RoundQuestion.objects.filter(round_id=round_id).order_by("position"))
     view = RoundView(round=round_, questions=questions, participants=active_contestants(round_id).count())

@@ -17,7 +17,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from competition.models import Registration
@@ -25,7 +25,7 @@ from questionbank.models import QuestionKind, Status
 from questionbank.services import exposure_record, latest_revision
 from quiz import broadcast, nicknames, selectors
 from quiz.engine import rounds as engine
-from quiz.engine.rounds import Event, IllegalTransition, Phase, RoundState, Transition
+from quiz.engine.rounds import Event, Phase, RoundState, Transition
 from quiz.engine.scoring import AnswerRecord, ScoringRule, rank, score_round
 from quiz.frames import AUDIENCES, epoch_ms, round_payload
 from quiz.models import Answer, Contestant, Round, RoundLog, RoundQuestion
@@ -328,8 +328,24 @@ def standings_refresh(*, round_id: int, state: RoundState, event_index: int | No
                     "streak": s.streak,
                 }
             )
-    Contestant.objects.bulk_update(changed, ["score", "rank", "correct_count"], batch_size=500)
+    _write_standings(changed)
     return personal
+
+
+def _write_standings(changed: list[Contestant]) -> None:
+    """One prepared UPDATE run for every changed contestant.
+
+    ``bulk_update`` builds a CASE expression per column and took most of a reveal at 5,000 contestants
+    (docs/performance.md); executemany sends the same statement with new values (pipelined by psycopg 3).
+    """
+    if not changed:
+        return
+    table = connection.ops.quote_name(Contestant._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET score = %s, rank = %s, correct_count = %s WHERE id = %s",
+            [(c.score, c.rank, c.correct_count, c.id) for c in changed],
+        )
 
 
 # --- contestants ---------------------------------------------------------------------------------------
@@ -489,7 +505,9 @@ def contestant_resume(*, token: str, now: datetime | None = None) -> Welcome:
 def contestant_kick(*, round_id: int, contestant_id: int, actor, now: datetime) -> bool:
     """Remove a contestant: their token stops working and their sockets are closed. Idempotent."""
     with transaction.atomic():
-        contestant = Contestant.objects.filter(pk=contestant_id, round_id=round_id).first()
+        contestant = (
+            Contestant.objects.select_related("team").filter(pk=contestant_id, round_id=round_id).first()
+        )
         if contestant is None:
             raise QuizError("unknown_contestant", "no such contestant in this round")
         if contestant.kicked_at is not None:
@@ -507,7 +525,11 @@ def contestant_kick(*, round_id: int, contestant_id: int, actor, now: datetime) 
             detail={"contestant": contestant_id, "nickname": contestant.nickname},
         )
         participants = selectors.active_contestants(round_id).count()
-        info = {"id": contestant.id, "nickname": contestant.nickname, "team": None}
+        info = {
+            "id": contestant.id,
+            "nickname": contestant.nickname,
+            "team": contestant.team.name if contestant.team else None,
+        }
         frame = dumps(
             {
                 "type": "contestant",
@@ -754,23 +776,6 @@ def round_close_when_all_answered(*, round_id: int, question: int, now: datetime
     ).changed
 
 
-def rounds_close_overdue(now: datetime | None = None) -> int:
-    """Close every question whose deadline passed (for a clock process; hubs normally do this)."""
-    now = now or timezone.now()
-    due = (
-        Round.objects.filter(
-            phase=Phase.OPEN,
-            questions__deadline__lte=now,
-            questions__closed_at__isnull=True,
-            questions__paused_remaining_ms__isnull=True,
-            questions__opened_at__isnull=False,
-        )
-        .values_list("id", flat=True)
-        .distinct()
-    )
-    return sum(round_close_if_due(round_id=rid, now=now) for rid in list(due))
-
-
 # --- async twins for consumers -------------------------------------------------------------------------
 
 ajoin = database_sync_to_async(contestant_join)
@@ -782,7 +787,3 @@ around_id_for_pin = database_sync_to_async(round_id_for_pin)
 around_close_if_due = database_sync_to_async(round_close_if_due)
 aanswers_record = database_sync_to_async(answers_record)
 around_close_when_all_answered = database_sync_to_async(round_close_when_all_answered)
-
-
-def is_refusal(exc: BaseException) -> bool:
-    return isinstance(exc, QuizError | IllegalTransition)

@@ -34,17 +34,6 @@ const ui = {
 };
 const countdown = new Countdown(ui.countdown, socket);
 
-// The server's QR code SVG has a fixed size and no viewBox: give it one so CSS can scale it to the box.
-for (const svg of document.querySelectorAll('[data-testid="display-qr"] svg')) {
-  const width = svg.getAttribute("width");
-  const height = svg.getAttribute("height");
-  if (!svg.hasAttribute("viewBox") && width && height) {
-    svg.setAttribute("viewBox", `0 0 ${parseFloat(width)} ${parseFloat(height)}`);
-    svg.removeAttribute("width");
-    svg.removeAttribute("height");
-  }
-}
-
 const state = { round: null, applied: 0, builtFor: null, over: false };
 
 function applyRound(round, version) {
