@@ -36,10 +36,30 @@ class Division(models.Model):
         return self.name
 
 
+class District(models.Model):
+    """A district (Beijing, Tianjin) or prefecture-level city (Hebei): the home of a team."""
+
+    division = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="districts")
+    name = models.CharField(_("name"), max_length=50)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["division", "order", "name"]
+        constraints = [models.UniqueConstraint(fields=["division", "name"], name="district_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Team(models.Model):
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="teams")
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="teams")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="teams")
     name = models.CharField(_("name"), max_length=100)
+    seed = models.PositiveSmallIntegerField(_("seed"), null=True, blank=True)
+    captain = models.ForeignKey(
+        "Registration", on_delete=models.SET_NULL, null=True, blank=True, related_name="captain_of"
+    )
 
     class Meta:
         ordering = ["division__order", "name"]
@@ -54,8 +74,13 @@ class Registration(models.Model):
 
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="registrations")
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members")
+    class Role(models.TextChoices):
+        MEMBER = "member", _("member")
+        SUBSTITUTE = "substitute", _("substitute")
+
     name = models.CharField(_("name"), max_length=50)
     code = models.CharField(_("contestant code"), max_length=12)
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.MEMBER)
 
     class Meta:
         ordering = ["competition", "code"]
@@ -86,3 +111,37 @@ class CompetitionRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} @ {self.competition}"
+
+
+class Stage(models.Model):
+    """A stage of a competition (online qualifier, district, division final, grand final).
+
+    ``format`` and ``promotion`` are data for the bracket engine (competition/engine): the bracket type
+    with its options, and who goes on to ``next_stage`` (for example the top 4 of each division).
+    """
+
+    class Format(models.TextChoices):
+        SINGLE_ELIMINATION = "single_elimination", _("single elimination")
+        DOUBLE_ELIMINATION = "double_elimination", _("double elimination")
+        ROUND_ROBIN = "round_robin", _("round-robin groups")
+        HEATS = "heats", _("heats")
+        GROUPS_THEN_KNOCKOUT = "groups_then_knockout", _("groups, then knockout")
+        OPEN = "open", _("open rounds (qualifier)")
+
+    competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(default=0)
+    format = models.CharField(max_length=24, choices=Format.choices, default=Format.OPEN)
+    options = models.JSONField(default=dict, blank=True, help_text=_("Bracket options: groups, heat size, ..."))
+    promotion = models.JSONField(default=dict, blank=True, help_text=_("Who advances, e.g. top 4 per division."))
+    scoring = models.JSONField(default=dict, blank=True, help_text=_("The scoring rule of this stage's rounds."))
+    max_substitutions = models.PositiveSmallIntegerField(_("substitutions allowed per match"), default=1)
+    next_stage = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["competition", "order"]
+        constraints = [models.UniqueConstraint(fields=["competition", "name"], name="stage_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.competition} · {self.name}"
