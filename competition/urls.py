@@ -1,3 +1,7 @@
 from django.urls import path
 
-urlpatterns: list = []
+from competition import views
+
+urlpatterns = [
+    path("<slug:slug>/codes/", views.join_codes, name="competition-codes"),
+]

@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from competition.models import Competition, CompetitionRole, Division, Registration, Team
+from competition.models import Competition, CompetitionRole, Registration, Team
+from competition.services import divisions_seed, team_create
 from questionbank.models import Question
 from questionbank.services import questions_load_json, taxonomy_load
 from quiz.engine.rounds import Phase
@@ -20,10 +21,18 @@ DEMO_QUESTIONS = FIXTURES / "demo_questions.json"
 TAXONOMY = FIXTURES / "taxonomy.json"
 HOST_USERNAME = "host"
 HOST_PASSWORD = "jingjinji-2026"  # demo only; printed below, change it in the admin
-DIVISIONS = [
-    ("beijing", "北京", ["海淀区", "朝阳区", "西城区", "东城区"]),
-    ("tianjin", "天津", ["和平区", "南开区", "滨海新区"]),
-    ("hebei", "河北", ["石家庄市", "保定市", "唐山市"]),
+DEMO_TEAMS_PER_DIVISION = 3  # one team for each of the first three districts of each division
+# (members, the first is the captain; substitutes), one roster per demo team, in division order
+DEMO_ROSTERS = [
+    (["王晓明", "李雪", "张子涵"], ["刘洋"]),
+    (["陈思远", "杨静", "赵一鸣"], ["黄磊"]),
+    (["周婷", "吴昊", "徐嘉怡"], ["孙浩"]),
+    (["马俊杰", "朱玲", "胡晨曦"], ["郭强"]),
+    (["何雨桐", "高伟", "林佳琪"], ["罗斌"]),
+    (["郑欣然", "梁宇航", "宋雅婷"], ["谢飞"]),
+    (["韩梦瑶", "唐志强", "冯丽娜"], ["于涛"]),
+    (["董文博", "萧雨萱", "程浩然"], ["曹颖"]),
+    (["袁凯", "邓晓燕", "许博文"], ["傅磊"]),
 ]
 ROUND_TITLE = "演示轮 · Demo round"
 
@@ -42,19 +51,22 @@ class Command(BaseCommand):
         competition, _ = Competition.objects.get_or_create(
             slug="jjj-2026", defaults={"name": "2026 京津冀公民科学素质大赛", "year": 2026}
         )
-        for order, (code, name, districts) in enumerate(DIVISIONS):
-            division, _ = Division.objects.get_or_create(
-                competition=competition, code=code, defaults={"name": name, "order": order}
-            )
-            for number, district in enumerate(districts, start=1):
-                team, _ = Team.objects.get_or_create(
-                    competition=competition, name=f"{name}·{district}", defaults={"division": division}
-                )
-                Registration.objects.get_or_create(
-                    competition=competition,
-                    code=f"{code[:2].upper()}{number:03d}",
-                    defaults={"name": f"{district}选手", "team": team},
-                )
+        rosters = iter(DEMO_ROSTERS)
+        for division in divisions_seed(competition):
+            for district in division.districts.all()[:DEMO_TEAMS_PER_DIVISION]:
+                members, substitutes = next(rosters)
+                name = f"{district.name}队"
+                if not Team.objects.filter(competition=competition, name=name).exists():
+                    team_create(
+                        competition=competition,
+                        division=division,
+                        district=district,
+                        name=name,
+                        members=members,
+                        substitutes=substitutes,
+                        captain=members[0],
+                    )
+        sample = Registration.objects.filter(competition=competition, team__isnull=False).first()
         if TAXONOMY.exists():
             taxonomy_load(TAXONOMY)
         zh, en = questions_load_json(DEMO_QUESTIONS)
@@ -97,5 +109,7 @@ class Command(BaseCommand):
         out(f"  Host console : {base}/host/rounds/{round_.id}/")
         out(f"  Host login   : {HOST_USERNAME} / {HOST_PASSWORD}" + ("" if created else "  (unless changed)"))
         out(f"  Display      : {base}/display/{round_.pin}/")
-        out(f"  Contestants  : {base}/play/?pin={round_.pin}   (PIN {round_.pin}, or a code such as BE001)")
+        code = sample.code if sample else "B7KQ2M"
+        out(f"  Contestants  : {base}/play/?pin={round_.pin}   (PIN {round_.pin}, or a code such as {code})")
         out(f"  Admin        : {base}/admin/")
+        out(f"  Join codes   : {base}/competitions/{competition.slug}/codes/")
