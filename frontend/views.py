@@ -16,9 +16,18 @@ def home(request):
 
 
 def play(request):
-    """The contestant page. ``?pin=`` pre-fills the PIN (the display's QR code links here)."""
+    """The contestant page. ``?pin=`` pre-fills the PIN (the display's QR code links here) and ``?code=``
+    the contestant code (the printed code cards link here)."""
     pin = request.GET.get("pin", "")
-    return render(request, "frontend/play.html", {"pin": pin if pin.isdigit() and len(pin) == 6 else ""})
+    code = request.GET.get("code", "").strip().upper()
+    return render(
+        request,
+        "frontend/play.html",
+        {
+            "pin": pin if pin.isascii() and pin.isdigit() and len(pin) == 6 else "",
+            "code": code if code.isascii() and code.isalnum() and len(code) <= 12 else "",
+        },
+    )
 
 
 def join_url(request, pin: str) -> str:

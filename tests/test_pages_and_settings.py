@@ -114,3 +114,9 @@ def test_the_demo_setup_is_idempotent():
     ) == counts
     assert Question.objects.filter(language="zh-hans").count() >= 30
     assert set(Team.objects.values_list("division__code", flat=True)) == {"beijing", "tianjin", "hebei"}
+
+
+def test_the_contestant_page_prefills_a_code_from_a_printed_card(client):
+    page = client.get("/play/?code=b7kq2m").content.decode()
+    assert 'value="B7KQ2M"' in page
+    assert "<script>" not in client.get("/play/?code=<script>").content.decode()
