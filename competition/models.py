@@ -145,3 +145,80 @@ class Stage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.competition} · {self.name}"
+
+
+class Bracket(models.Model):
+    """A bracket of a stage (a stage may run one per division). The engine state is rebuilt from
+    ``format``, ``teams``, ``options`` and the stored match results; nothing derived is stored."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="brackets")
+    name = models.CharField(_("name"), max_length=100)
+    format = models.CharField(max_length=24, choices=Stage.Format.choices)
+    options = models.JSONField(default=dict, blank=True)
+    teams = models.JSONField(help_text=_("Team ids in seed order."))
+    sudden_death = models.JSONField(default=dict, blank=True, help_text=_("Group -> order settled by sudden death."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["stage", "name"]
+        constraints = [models.UniqueConstraint(fields=["stage", "name"], name="bracket_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.stage.name} · {self.name}"
+
+
+class Match(models.Model):
+    """One match of a bracket, played as a live round (``round``). ``code`` is the engine's match id."""
+
+    bracket = models.ForeignKey(Bracket, on_delete=models.CASCADE, related_name="matches")
+    code = models.CharField(max_length=20)
+    round = models.OneToOneField(
+        "quiz.Round", on_delete=models.SET_NULL, null=True, blank=True, related_name="match"
+    )
+    teams = models.JSONField(default=list, blank=True, help_text=_("Team ids playing, once known."))
+    result = models.JSONField(null=True, blank=True, help_text=_("Team id -> score and correct time."))
+    played_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["bracket", "id"]
+        constraints = [models.UniqueConstraint(fields=["bracket", "code"], name="match_code_unique")]
+        verbose_name_plural = _("matches")
+
+    def __str__(self) -> str:
+        return f"{self.bracket} {self.code}"
+
+
+class ResultCorrection(models.Model):
+    """Arbitration: a match result changed by a host, with who, when, why and what changed."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="corrections")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField()
+    before = models.JSONField(null=True)
+    after = models.JSONField()
+    affected = models.JSONField(default=list, help_text=_("Later matches refilled or flagged for review."))
+
+    class Meta:
+        ordering = ["match", "at"]
+
+    def __str__(self) -> str:
+        return f"{self.match} corrected"
+
+
+class Substitution(models.Model):
+    """A substitute comes on for a member in one match; capped per match by the stage."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="substitutions")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    player_out = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
+    player_in = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["match", "at"]
+
+    def __str__(self) -> str:
+        return f"{self.match}: {self.player_out} -> {self.player_in}"

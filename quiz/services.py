@@ -20,6 +20,7 @@ from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from competition.matches import match_team_ids
 from competition.models import Registration
 from questionbank.models import QuestionKind, Status
 from questionbank.services import exposure_record, latest_revision
@@ -185,6 +186,8 @@ def _apply(
             for event in result.events:
                 if event.name == "question.opened":
                     exposure_record(question_id=rows[event.index].source_id, round_=round_, at=now)
+                if event.name == "round.finished":
+                    transaction.on_commit(lambda: _match_finished(round_id))
             RoundLog.objects.create(
                 round_id=round_id,
                 version=after.version,
@@ -201,6 +204,16 @@ def _apply(
             broadcast.publish_on_commit(round_id, _state_message(view, last, now, personal))
             return result
     raise QuizError("busy", "the round changed several times at once; try again")
+
+
+def _match_finished(round_id: int) -> None:
+    """A match's round ended: its team scores go into the bracket (a tie waits for the host)."""
+    from competition.matches import MatchError, match_round_finished
+
+    try:
+        match_round_finished(round_id=round_id)
+    except MatchError as exc:
+        logger.warning("round %s finished but its match result waits: %s", round_id, exc.message)
 
 
 def _step_for(command: HostCommand, now: datetime) -> Callable[[RoundState], Transition]:
@@ -431,6 +444,9 @@ def contestant_join(*, pin: str, nickname: str | None = None, code: str | None =
         )
         if registration is None:
             raise QuizError("code_unknown", "no contestant is registered with that code")
+        allowed = match_team_ids(round_)
+        if allowed is not None and registration.team_id not in allowed:
+            raise QuizError("not_in_match", "your team does not play in this match")
         contestant = Contestant.objects.filter(round=round_, registration=registration).first()
         if contestant is not None and contestant.kicked_at is not None:
             raise QuizError("kicked", "the host removed you from this round")
