@@ -54,7 +54,9 @@ class District(models.Model):
 class Team(models.Model):
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="teams")
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="teams")
-    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="teams")
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="teams"
+    )
     name = models.CharField(_("name"), max_length=100)
     seed = models.PositiveSmallIntegerField(_("seed"), null=True, blank=True)
     captain = models.ForeignKey(
@@ -74,6 +76,7 @@ class Registration(models.Model):
 
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="registrations")
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members")
+
     class Role(models.TextChoices):
         MEMBER = "member", _("member")
         SUBSTITUTE = "substitute", _("substitute")
@@ -132,9 +135,15 @@ class Stage(models.Model):
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveSmallIntegerField(default=0)
     format = models.CharField(max_length=24, choices=Format.choices, default=Format.OPEN)
-    options = models.JSONField(default=dict, blank=True, help_text=_("Bracket options: groups, heat size, ..."))
-    promotion = models.JSONField(default=dict, blank=True, help_text=_("Who advances, e.g. top 4 per division."))
-    scoring = models.JSONField(default=dict, blank=True, help_text=_("The scoring rule of this stage's rounds."))
+    options = models.JSONField(
+        default=dict, blank=True, help_text=_("Bracket options: groups, heat size, ...")
+    )
+    promotion = models.JSONField(
+        default=dict, blank=True, help_text=_("Who advances, e.g. top 4 per division.")
+    )
+    scoring = models.JSONField(
+        default=dict, blank=True, help_text=_("The scoring rule of this stage's rounds.")
+    )
     max_substitutions = models.PositiveSmallIntegerField(_("substitutions allowed per match"), default=1)
     next_stage = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -156,7 +165,9 @@ class Bracket(models.Model):
     format = models.CharField(max_length=24, choices=Stage.Format.choices)
     options = models.JSONField(default=dict, blank=True)
     teams = models.JSONField(help_text=_("Team ids in seed order."))
-    sudden_death = models.JSONField(default=dict, blank=True, help_text=_("Group -> order settled by sudden death."))
+    sudden_death = models.JSONField(
+        default=dict, blank=True, help_text=_("Group -> order settled by sudden death.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -192,7 +203,9 @@ class ResultCorrection(models.Model):
     """Arbitration: a match result changed by a host, with who, when, why and what changed."""
 
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="corrections")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     at = models.DateTimeField()
     reason = models.TextField()
     before = models.JSONField(null=True)
@@ -213,7 +226,9 @@ class Substitution(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     player_out = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
     player_in = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
 
