@@ -1,0 +1,208 @@
+"""Moodle GIFT (UTF-8 text): multiple choice (``=right ~wrong``, ``~%50%`` weights) and true/false
+(``{T}``, ``{FALSE}``), with per-answer ``#feedback`` and general ``####feedback`` (the explanation),
+``::title::`` (the key, when it is a valid key), ``$CATEGORY: path`` (each level becomes a tag) and Moodle
+4 comment tags ``// [id:key] [tag:B05]``. Other GIFT types (short answer, matching, numerical, essay,
+description) make the file broken. Questions are separated by blank lines; "rows" are line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from questionbank.engine.formats import (
+    KEY_RE,
+    TRUE_FALSE_CHOICES,
+    FileError,
+    Parsed,
+    ParsedQuestion,
+    Progress,
+    checked,
+    guess_language,
+)
+from questionbank.engine.formats.moodle import category_tags
+
+FIELDS = frozenset({"key", "kind", "stem", "choices", "correct", "explanation", "tags"})
+ESCAPES = {
+    "\\\\": "\ue000",
+    "\\~": "\ue001",
+    "\\=": "\ue002",
+    "\\#": "\ue003",
+    "\\{": "\ue004",
+    "\\}": "\ue005",
+    "\\:": "\ue006",
+}
+RESTORE = str.maketrans({v: k[1] for k, v in ESCAPES.items()} | {"\ue007": "\n"})
+ESCAPE_RE = re.compile(r"\\[\\~=#{}:n]")
+TRUE_WORDS, FALSE_WORDS = {"T", "TRUE"}, {"F", "FALSE"}
+WEIGHT_RE = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
+META_RE = re.compile(r"\[(id|tag):([^\]]+)\]")
+
+
+def _protect(text: str) -> str:
+    return ESCAPE_RE.sub(lambda m: "\ue007" if m.group(0) == "\\n" else ESCAPES[m.group(0)], text)
+
+
+def _restore(text: str) -> str:
+    return text.translate(RESTORE).strip()
+
+
+def _blocks(text: str) -> list[tuple[int, str, list[str], dict[str, list[str]]]]:
+    """(first line, question text, category tags, comment metadata) for each question."""
+    blocks = []
+    category: list[str] = []
+    lines: list[str] = []
+    start = 0
+    meta: dict[str, list[str]] = {"id": [], "tag": []}
+
+    def close() -> None:
+        nonlocal lines, meta
+        if lines:
+            blocks.append((start, "\n".join(lines), category, meta))
+        lines, meta = [], {"id": [], "tag": []}
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("//"):
+            for name, value in META_RE.findall(stripped):
+                meta[name].append(_restore(value))
+            continue
+        if stripped.startswith("$CATEGORY:"):
+            close()
+            category = category_tags(_restore(stripped[len("$CATEGORY:") :]))
+            continue
+        if not stripped:
+            close()
+            continue
+        if not lines:
+            start = number
+        lines.append(line)
+    close()
+    return blocks
+
+
+def parse(data: bytes, *, progress: Progress = None) -> list[Parsed]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileError(f"the GIFT file is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
+    blocks = _blocks(_protect(text))
+    parsed = [_question(line, body, category, meta) for line, body, category, meta in blocks]
+    for line, item in zip((b[0] for b in blocks), parsed, strict=True):
+        if isinstance(item, str):
+            raise FileError(
+                f"unknown question type at line {line}: {item}; supported: multiple choice, true/false"
+            )
+    out: list[Parsed] = []
+    for position, item in enumerate(parsed, start=1):
+        if progress and position % 500 == 0:
+            progress(position, len(parsed))
+        out.extend(item)  # type: ignore[arg-type]
+    return out
+
+
+def _question(line: int, body: str, category: list[str], meta: dict[str, list[str]]) -> list[Parsed] | str:
+    """The parsed question, or a string naming an unsupported type."""
+    title = ""
+    if match := re.match(r"^\s*::(.*?)::", body, re.DOTALL):
+        title = _restore(match.group(1))
+        body = body[match.end() :]
+    body = re.sub(r"^\s*\[(html|moodle|plain|markdown)\]", "", body)
+    opening = body.find("{")
+    closing = body.find("}", opening + 1)
+    if opening < 0 or closing < 0:
+        return "a description (no answer block in braces)"
+    before, answers, after = body[:opening], body[opening + 1 : closing].strip(), body[closing + 1 :]
+    stem = _restore(before) + (" ____ " + _restore(after) if after.strip() else "")
+    general = ""
+    if "####" in answers:
+        answers, general = answers.split("####", 1)
+        general = _restore(general)
+    answers = answers.strip()
+    language = guess_language(stem)
+    key = meta["id"][0] if meta["id"] else (title if KEY_RE.match(title) else "")
+    tags = tuple(dict.fromkeys([*category, *meta["tag"]]))
+    common = {"row": line, "key": key, "stem": stem, "language": language, "tags": tags, "fields": FIELDS}
+    word, *feedback = answers.split("#")
+    if word.strip().upper() in TRUE_WORDS | FALSE_WORDS and not re.search(r"[=~]", answers):
+        truth = word.strip().upper() in TRUE_WORDS
+        explanation = general or (_restore(feedback[1]) if len(feedback) > 1 else "")
+        q = ParsedQuestion(
+            kind="truefalse",
+            choices=TRUE_FALSE_CHOICES[language],
+            correct=(0,) if truth else (1,),
+            explanation=explanation,
+            **common,
+        )
+        return checked(q, {})
+    if not answers:
+        return "an essay (empty braces)"
+    if answers.startswith("#"):
+        return "a numerical question ({#…})"
+    if "->" in answers:
+        return "a matching question (->)"
+    tokens = re.findall(r"([=~])([^=~]*)", answers)
+    if not any(marker == "~" for marker, _ in tokens):
+        return "a short-answer question (only = answers)"
+    choices: list[str] = []
+    weights: list[float] = []
+    feedbacks: list[str] = []
+    for marker, content in tokens:
+        weight = 100.0 if marker == "=" else 0.0
+        if match := WEIGHT_RE.match(content.strip()):
+            weight = float(match.group(1))
+            content = content.strip()[match.end() :]
+        text, _, note = content.partition("#")
+        choices.append(_restore(text))
+        weights.append(weight)
+        feedbacks.append(_restore(note))
+    correct = tuple(i for i, w in enumerate(weights) if w > 0)
+    partial = any(0 < w < 100 for w in weights)
+    kind = "multiple" if partial or len(correct) > 1 else "single"
+    explanation = general or next((feedbacks[i] for i in correct if feedbacks[i]), "")
+    q = ParsedQuestion(kind=kind, choices=tuple(choices), correct=correct, explanation=explanation, **common)
+    return checked(q, {"choices": "answers", "correct": "answers"})
+
+
+# --- writer ------------------------------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    for char in "\\~=#{}:":
+        text = text.replace(char, "\\" + char)
+    return text.replace("\r\n", "\n").replace("\n", "\\n")
+
+
+def write(questions: Sequence[ParsedQuestion]) -> bytes:
+    """Judged questions are left out (GIFT short answers are not imported back)."""
+    out: list[str] = ["// Exported from Jingjinji Quiz (京津冀公民科学素质大赛题库)", ""]
+    current = None
+    for q in questions:
+        if q.kind == "judged":
+            continue
+        category = "$course$/top" + ("/" + q.tags[0].replace("/", "//") if q.tags else "")
+        if category != current:
+            out += [f"$CATEGORY: {category}", ""]
+            current = category
+        meta = ([f"[id:{q.key}]"] if q.key else []) + [f"[tag:{t.replace(']', '')}]" for t in q.tags]
+        if meta:
+            out.append("// " + " ".join(meta))
+        title = f"::{escape(q.key)}::" if q.key else ""
+        if q.kind == "truefalse":
+            answer = "TRUE" if q.correct == (0,) else "FALSE"
+            general = f"####{escape(q.explanation)}" if q.explanation else ""
+            out += [f"{title}{escape(q.stem)}{{{answer}{general}}}", ""]
+            continue
+        lines = [f"{title}{escape(q.stem)}{{"]
+        share = 100 / len(q.correct) if q.correct else 0
+        for index, choice in enumerate(q.choices):
+            if q.kind == "multiple":
+                weight = f"{share:.7g}" if index in q.correct else "-100"
+                lines.append(f"\t~%{weight}%{escape(choice)}")
+            else:
+                lines.append(f"\t{'=' if index in q.correct else '~'}{escape(choice)}")
+        if q.explanation:
+            lines.append(f"\t####{escape(q.explanation)}")
+        lines.append("}")
+        out += [*lines, ""]
+    return "\n".join(out).encode("utf-8")

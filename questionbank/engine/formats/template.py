@@ -1,0 +1,394 @@
+"""Our own question template, as XLSX (first sheet) or CSV (UTF-8, or GB18030 from Chinese Excel).
+
+One header row, then one question per row. Columns (any order, English or Chinese header names, see
+``ALIASES``): key, kind, language, stem, choice_a..choice_f, correct, explanation, source, difficulty,
+time_limit, tags, reference_answer. Only ``stem`` and ``correct`` are required (``reference_answer``
+instead of ``correct`` for host-judged questions). Row numbers are the spreadsheet's: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+
+from questionbank.engine.formats import (
+    LETTERS,
+    MAX_CHOICES,
+    TRUE_FALSE_CHOICES,
+    FileError,
+    Parsed,
+    ParsedQuestion,
+    Progress,
+    RowError,
+    checked,
+    letters,
+    neutralise,
+    unneutralise,
+)
+
+CHOICE_COLUMNS = tuple(f"choice_{c.lower()}" for c in LETTERS[:MAX_CHOICES])
+COLUMNS = (
+    "key",
+    "kind",
+    "language",
+    "stem",
+    *CHOICE_COLUMNS,
+    "correct",
+    "explanation",
+    "source",
+    "difficulty",
+    "time_limit",
+    "tags",
+    "reference_answer",
+)
+COLUMN_HELP = {
+    "key": "稳定编号（字母、数字、- 或 _，最多 40 个）；留空则按题干自动生成。Stable id; same key = update.",
+    "kind": "single / multiple / truefalse / judged（或 单选 / 多选 / 判断 / 主观）；留空则自动判断。",
+    "language": "zh-hans（默认）或 en。",
+    "stem": "题干（必填）。",
+    "choice_a": "选项 A…F：至少两个，依次填写，不能跳空。判断题可留空（正确 / 错误）。",
+    "correct": "正确答案：A、A,C（多选）、正确 / 错误（判断）。",
+    "explanation": "科普解析，揭晓答案时显示。",
+    "source": "出处（审核通过必填），最多 300 字。",
+    "difficulty": "难度 1–5，默认 3。",
+    "time_limit": "答题时间（秒）1–600，默认 20。",
+    "tags": "标签，用分号分隔：基准代码（B05）、主题代码（health）或自由标签名。",
+    "reference_answer": "参考答案（主观题 judged 必填）。",
+}
+ALIASES = {
+    "编号": "key",
+    "题号": "key",
+    "题型": "kind",
+    "type": "kind",
+    "语言": "language",
+    "题干": "stem",
+    "题目": "stem",
+    "question": "stem",
+    "答案": "correct",
+    "正确答案": "correct",
+    "answer": "correct",
+    "解析": "explanation",
+    "科普解析": "explanation",
+    "出处": "source",
+    "来源": "source",
+    "难度": "difficulty",
+    "时限": "time_limit",
+    "答题时间": "time_limit",
+    "标签": "tags",
+    "参考答案": "reference_answer",
+    **{f"选项{c}": f"choice_{c.lower()}" for c in LETTERS},
+    **{f"option_{c.lower()}": f"choice_{c.lower()}" for c in LETTERS},
+}
+REQUIRED = ("stem",)
+KIND_ALIASES = {
+    "single": "single",
+    "单选": "single",
+    "单选题": "single",
+    "multiple": "multiple",
+    "多选": "multiple",
+    "多选题": "multiple",
+    "truefalse": "truefalse",
+    "true_false": "truefalse",
+    "判断": "truefalse",
+    "判断题": "truefalse",
+    "judged": "judged",
+    "主观": "judged",
+    "主观题": "judged",
+    "口答": "judged",
+}
+LANGUAGE_ALIASES = {
+    "": "zh-hans",
+    "zh": "zh-hans",
+    "zh-cn": "zh-hans",
+    "zh-hans": "zh-hans",
+    "zh_hans": "zh-hans",
+    "中文": "zh-hans",
+    "简体中文": "zh-hans",
+    "en": "en",
+    "english": "en",
+    "英文": "en",
+}
+TRUE_WORDS = {"正确", "对", "是", "√", "✓", "t", "true", "yes", "y"}
+FALSE_WORDS = {"错误", "错", "否", "×", "✗", "x", "f", "false", "no", "n"}
+SEPARATORS = str.maketrans({",": " ", "，": " ", "、": " ", ";": " ", "；": " ", "/": " "})
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def header_map(header: Sequence[object]) -> dict[str, int]:
+    """Column name -> index, with aliases resolved; FileError if a required column is missing."""
+    found: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = cell_text(raw).lower().replace(" ", "_")
+        name = ALIASES.get(name, ALIASES.get(cell_text(raw), name))
+        if name in COLUMNS and name not in found:
+            found[name] = index
+    missing = [c for c in REQUIRED if c not in found]
+    if "correct" not in found and "reference_answer" not in found:
+        missing.append("correct")
+    if missing:
+        raise FileError(
+            f"missing column(s): {', '.join(missing)}. The first row must hold the column names: "
+            f"{', '.join(COLUMNS)}"
+        )
+    return found
+
+
+def parse_correct(text: str) -> tuple[tuple[int, ...], bool] | None:
+    """(0-based indexes, is a true/false word) or None if unreadable. 'A,C', 'AC', '正确', 'F'."""
+    lowered = text.strip().lower()
+    if lowered in TRUE_WORDS:
+        return (0,), True
+    if lowered in FALSE_WORDS:
+        return (1,), True
+    compact = lowered.translate(SEPARATORS).replace(" ", "").upper()
+    if not compact or any(c not in LETTERS for c in compact):
+        return None
+    return tuple(sorted({LETTERS.index(c) for c in compact})), False
+
+
+def parse_rows(
+    rows: Iterable[Sequence[object]], *, total: int = 0, progress: Progress = None
+) -> list[Parsed]:
+    """Rows of cells (the header first) -> parsed questions and row errors."""
+    iterator = iter(rows)
+    header = next(iterator, None)
+    if header is None:
+        raise FileError("the file is empty; the first row must hold the column names")
+    columns = header_map(header)
+    present = frozenset(
+        {"kind", "stem"}
+        | {name for name in columns if name not in CHOICE_COLUMNS}
+        | ({"choices"} if any(c in columns for c in CHOICE_COLUMNS) else set())
+    )
+    labels = {name: name for name in columns} | {"choices": "choice_a"}
+    out: list[Parsed] = []
+    for number, cells in enumerate(iterator, start=2):
+        if progress and number % 500 == 0:
+            progress(number - 1, total)
+        values: dict[str, str] = {}
+        errors: list[RowError] = []
+        for name, index in columns.items():
+            raw = cells[index] if index < len(cells) else None
+            text = cell_text(raw)
+            if text.startswith("="):
+                errors.append(
+                    RowError(
+                        number, name, "the cell holds a formula; type plain text (prefix ' to keep a '=')"
+                    )
+                )
+            values[name] = unneutralise(text)
+        if not any(values.values()):
+            continue
+        if errors:
+            out.extend(errors)
+            continue
+        out.extend(_row(number, values, present, labels))
+    return out
+
+
+def _row(number: int, v: dict[str, str], present: frozenset[str], labels: dict[str, str]) -> list[Parsed]:
+    def error(column: str, reason: str) -> list[Parsed]:
+        return [RowError(number, column, reason)]
+
+    choices: list[str] = []
+    gap = ""
+    for column in CHOICE_COLUMNS:
+        text = v.get(column, "")
+        if text and gap:
+            return error(gap, f"{gap} is empty but a later choice is filled")
+        if text:
+            choices.append(text)
+        elif not gap:
+            gap = column
+    language = LANGUAGE_ALIASES.get(v.get("language", "").lower(), v.get("language", ""))
+    kind_text = v.get("kind", "")
+    kind = KIND_ALIASES.get(kind_text.lower(), kind_text.lower()) if kind_text else ""
+    correct: tuple[int, ...] = ()
+    truefalse = False
+    if v.get("correct"):
+        parsed = parse_correct(v["correct"])
+        if parsed is None:
+            return error(
+                "correct", f"cannot read {v['correct']!r}; write letters such as A or A,C, or 正确/错误"
+            )
+        correct, truefalse = parsed
+    if not kind:
+        if not choices and not correct and v.get("reference_answer"):
+            kind = "judged"
+        elif truefalse:
+            kind = "truefalse"
+        else:
+            kind = "multiple" if len(correct) > 1 else "single"
+    if kind == "truefalse" and not choices:
+        choices = list(TRUE_FALSE_CHOICES.get(language, TRUE_FALSE_CHOICES["zh-hans"]))
+    if kind == "judged":
+        choices, correct = [], ()
+    numbers: dict[str, int] = {}
+    for name, default in (("difficulty", 3), ("time_limit", 20)):
+        text = v.get(name, "")
+        if not text:
+            numbers[name] = default
+            continue
+        try:
+            numbers[name] = int(float(text))
+        except ValueError:
+            return error(name, f"{text!r} is not a whole number")
+    tags = tuple(
+        dict.fromkeys(t.strip() for t in v.get("tags", "").replace("；", ";").split(";") if t.strip())
+    )
+    question = ParsedQuestion(
+        row=number,
+        key=v.get("key", ""),
+        kind=kind,
+        language=language,
+        stem=v.get("stem", ""),
+        choices=tuple(choices),
+        correct=correct,
+        explanation=v.get("explanation", ""),
+        source=v.get("source", ""),
+        difficulty=numbers["difficulty"],
+        time_limit=numbers["time_limit"],
+        tags=tags,
+        reference_answer=v.get("reference_answer", ""),
+        fields=present,
+    )
+    return checked(question, labels)
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM); GB18030/GBK as Chinese Excel saves 'CSV (逗号分隔)'; else FileError."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileError(
+            "the file is UTF-16 (Excel 'Unicode text'); "
+            "save it as 'CSV UTF-8 (逗号分隔)(*.csv)' and import again"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileError(
+            f"the file is neither UTF-8 nor GB18030 (byte {utf8_error.start}); "
+            "save it as 'CSV UTF-8 (逗号分隔)(*.csv)' and import again"
+        ) from None
+
+
+def parse_csv(data: bytes, *, progress: Progress = None) -> list[Parsed]:
+    text = decode_csv(data)
+    if "\x00" in text:
+        raise FileError(
+            "the file holds NUL bytes; it is not a text CSV file. Save it as 'CSV UTF-8' and retry"
+        )
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise FileError(f"the CSV file cannot be read: {exc}") from None
+    return parse_rows(rows, total=len(rows) - 1, progress=progress)
+
+
+def _row_cells(q: ParsedQuestion) -> list[object]:
+    choices = list(q.choices) + [""] * (MAX_CHOICES - len(q.choices))
+    if q.kind == "truefalse":
+        correct = "正确" if q.correct == (0,) else "错误"
+        if tuple(q.choices) == TRUE_FALSE_CHOICES.get(q.language):
+            choices = [""] * MAX_CHOICES
+    else:
+        correct = letters(q.correct)
+    return [
+        q.key,
+        q.kind,
+        q.language,
+        q.stem,
+        *choices,
+        correct,
+        q.explanation,
+        q.source,
+        q.difficulty,
+        q.time_limit,
+        ";".join(q.tags),
+        q.reference_answer,
+    ]
+
+
+def write_csv(questions: Sequence[ParsedQuestion]) -> bytes:
+    """UTF-8 with a BOM (so Excel opens it as UTF-8), formulas neutralised."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for q in questions:
+        writer.writerow([neutralise(c) for c in _row_cells(q)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- XLSX --------------------------------------------------------------------------------------------------
+
+
+def open_workbook(data: bytes):
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise FileError(
+            f"the file is not a readable XLSX workbook ({exc.__class__.__name__}: {exc})"
+        ) from None
+
+
+def parse_xlsx(data: bytes, *, progress: Progress = None) -> list[Parsed]:
+    workbook = open_workbook(data)
+    try:
+        sheet = workbook["questions"] if "questions" in workbook.sheetnames else workbook.worksheets[0]
+        total = max((sheet.max_row or 1) - 1, 0)
+        return parse_rows(sheet.iter_rows(values_only=True), total=total, progress=progress)
+    finally:
+        workbook.close()
+
+
+def write_xlsx(questions: Sequence[ParsedQuestion]) -> bytes:
+    """The 'questions' sheet (header + rows, formulas neutralised, all text cells) and a 'README' sheet."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("questions")
+    sheet.freeze_panes = "A2"
+    for column, width in zip(
+        "ABCDEFGHIJKLMNOPQR", (14, 10, 9, 50, *(18,) * 6, 9, 40, 30, 9, 9, 20, 30), strict=False
+    ):
+        sheet.column_dimensions[column].width = width
+    bold = Font(bold=True)
+    header = []
+    for name in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for q in questions:
+        sheet.append([neutralise(c) for c in _row_cells(q)])
+    readme = workbook.create_sheet("README")
+    readme.append(["column", "说明 / meaning"])
+    for name in COLUMNS:
+        readme.append(
+            [name, COLUMN_HELP.get(name, COLUMN_HELP["choice_a"] if name.startswith("choice_") else "")]
+        )
+    readme.append([])
+    readme.append(["", "Full description: docs/question-formats.md"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
