@@ -28,6 +28,7 @@ migrate: install
 
 demo: migrate ## Load the demo competition, questions, round and host account (idempotent)
 	$(PY) manage.py demo_setup --base-url http://$(HOST):$(PORT)
+	$(PY) manage.py demo_bracket --base-url http://$(HOST):$(PORT)
 
 run: demo ## Set up everything and serve on http://$(HOST):$(PORT) (embedded SQLite + in-process layer)
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) -v 0 config.asgi:application

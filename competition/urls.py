@@ -4,4 +4,20 @@ from competition import views
 
 urlpatterns = [
     path("<slug:slug>/codes/", views.join_codes, name="competition-codes"),
+    path("<slug:slug>/stages/<int:stage_id>/", views.stage_page, name="competition-stage"),
+    path("<slug:slug>/stages/<int:stage_id>/display/", views.stage_display, name="competition-stage-display"),
+    path(
+        "<slug:slug>/stages/<int:stage_id>/display/fragment/",
+        views.stage_display_fragment,
+        name="competition-stage-display-fragment",
+    ),
+    path(
+        "<slug:slug>/stages/<int:stage_id>/standings.xlsx",
+        views.stage_standings_xlsx,
+        name="competition-stage-standings-xlsx",
+    ),
+    path(
+        "<slug:slug>/matches/<int:match_id>/sheet.xlsx", views.match_sheet_xlsx, name="competition-match-xlsx"
+    ),
+    path("<slug:slug>/matches/<int:match_id>/sheet.pdf", views.match_sheet_pdf, name="competition-match-pdf"),
 ]

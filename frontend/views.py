@@ -62,5 +62,17 @@ def host_console(request, round_id: int):
             "round": round_,
             "join_url": join_url(request, round_.pin),
             "display_url": request.build_absolute_uri(reverse("display", args=[round_.pin])),
+            "stage_url": _match_stage_url(round_),
         },
     )
+
+
+def _match_stage_url(round_) -> str | None:
+    """The stage page of the match this round plays, if it is a match's round."""
+    from competition.models import Match
+
+    match = Match.objects.filter(round=round_).select_related("bracket__stage__competition").first()
+    if match is None:
+        return None
+    stage = match.bracket.stage
+    return reverse("competition-stage", args=[stage.competition.slug, stage.pk]) + f"#m{match.pk}"

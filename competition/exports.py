@@ -1,0 +1,564 @@
+"""Official exports: a match's result sheet (XLSX, PDF) and a stage's standings (XLSX).
+
+The sheet is rebuilt from the record (the round's frozen questions and append-only answers, scored
+again with the round's rule over the counted questions, like ``competition.matches.team_results``),
+plus the stored match result, the corrections (who, when, why) and the substitutions. Text cells that
+a spreadsheet would read as a formula (starting with = + - @) are prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from competition import engine
+from competition.engine.common import match_order, places
+from competition.matches import bracket_view
+from competition.models import Match, Registration, Stage, Team
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NOTO_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+NOTO_CJK_SC_INDEX = 2  # Regular.ttc: JP, KR, SC, TC, HK
+
+
+def safe(value: Any) -> Any:
+    """A cell value a spreadsheet shows as text: formulas in text are neutralised."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _when(value) -> str:
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass
+class Section:
+    title: str
+    header: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+@dataclass
+class Sheet:
+    title: str
+    facts: list[tuple[str, Any]]
+    sections: list[Section]
+
+
+def _scores(match: Match) -> tuple[list, list, dict, dict]:
+    """(questions, contestants, outcomes by contestant, answers by (contestant, position))."""
+    from quiz import selectors
+    from quiz.engine.rounds import counted_questions
+    from quiz.engine.scoring import AnswerRecord, ScoringRule, score_round
+    from quiz.models import Answer, Contestant, RoundQuestion
+
+    round_ = match.round
+    if round_ is None:
+        return [], [], {}, {}
+    questions = list(RoundQuestion.objects.filter(round=round_).order_by("position"))
+    counted = {q.index for q in counted_questions(selectors.round_state(round_, questions))}
+    scored = [selectors.scored_question(q) for q in questions if q.position in counted]
+    contestants = list(
+        Contestant.objects.filter(round=round_)
+        .select_related("team", "registration")
+        .order_by("team__name", "nickname")
+    )
+    members = {c.id: c.team_id for c in contestants if c.kicked_at is None and c.team_id is not None}
+    answers = list(Answer.objects.filter(round=round_).select_related("question"))
+    records = [
+        AnswerRecord(a.contestant_id, a.question.position, frozenset(a.choices), a.elapsed_ms)
+        for a in answers
+        if a.question.position in counted and a.contestant_id in members
+    ]
+    scores = score_round(scored, records, ScoringRule.from_dict(round_.scoring), members)
+    by_answer = {(a.contestant_id, a.question.position): a for a in answers}
+    for q in questions:
+        q.counted = q.position in counted
+    return questions, contestants, scores, by_answer
+
+
+def sheet_data(match: Match) -> Sheet:
+    """Everything on the official result sheet of ``match``, as titled tables."""
+    match = Match.objects.select_related("bracket__stage__competition", "round").get(pk=match.pk)
+    stage = match.bracket.stage
+    teams = {t.id: t for t in Team.objects.filter(pk__in=match.teams).select_related("division", "district")}
+    view = bracket_view(match.bracket)
+    engine_match = view.bracket.matches.get(match.code)
+    result = match.result or {}
+    stored = result.get("scores", {})
+    place: dict[int, int] = {}
+    if engine_match is not None and engine_match.result is not None:
+        tie_breaks = view.bracket.options.get("match_tie_breaks", ("correct_time",))
+        place = places(match_order(list(engine_match.result.scores), engine_match.result, tie_breaks))
+    round_ = match.round
+    facts = [
+        ("比赛 / Competition", stage.competition.name),
+        ("阶段 / Stage", stage.name),
+        ("赛区 / Bracket", match.bracket.name),
+        ("场次 / Match", match.code),
+        ("轮次 / Round", round_.title if round_ else "—"),
+        ("PIN", round_.pin if round_ else "—"),
+        ("比赛时间 / Played at", _when(match.played_at) or "—"),
+        (
+            "复核 / Needs review",
+            "是 / yes"
+            if match.code in view.unfit or (engine_match and engine_match.needs_review)
+            else "否 / no",
+        ),
+        ("导出时间 / Exported at", _when(timezone.now())),
+    ]
+    team_rows = Section(
+        "队伍 / Teams",
+        [
+            "队伍 / Team",
+            "赛区 / Division",
+            "区 / District",
+            "得分 / Score",
+            "答对用时 ms / Correct time",
+            "名次 / Place",
+        ],
+    )
+    for tid in match.teams:
+        team = teams.get(tid)
+        s = stored.get(str(tid), {})
+        team_rows.rows.append(
+            [
+                team.name if team else f"#{tid}",
+                team.division.name if team else "",
+                team.district.name if team and team.district else "",
+                s.get("score", ""),
+                s.get("correct_time_ms", ""),
+                place.get(tid, ""),
+            ]
+        )
+    if result.get("sudden_death"):
+        order = " > ".join(teams[t].name if t in teams else f"#{t}" for t in result["sudden_death"])
+        facts.append(("加赛顺序 / Sudden death", order))
+
+    questions, contestants, scores, by_answer = _scores(match)
+    members = Section(
+        "队员 / Members", ["队伍 / Team", "姓名 / Name", "编号 / Code", "身份 / Role", "状态 / Status"]
+    )
+    if contestants:
+        for c in contestants:
+            reg = c.registration
+            members.rows.append(
+                [
+                    c.team.name if c.team else "",
+                    c.nickname,
+                    reg.code if reg else "",
+                    reg.get_role_display() if reg else "",
+                    "已移出 / removed" if c.kicked_at else "",
+                ]
+            )
+    else:
+        for reg in (
+            Registration.objects.filter(team_id__in=match.teams)
+            .select_related("team")
+            .order_by("team__name", "role", "name")
+        ):
+            members.rows.append(
+                [reg.team.name, reg.name, reg.code, reg.get_role_display(), "未入场 / not joined"]
+            )
+
+    qcols = [f"Q{q.position + 1}" for q in questions]
+    points = Section(
+        "每题得分 / Points per question",
+        [
+            "队伍 / Team",
+            "姓名 / Name",
+            *qcols,
+            "总分 / Total",
+            "扣分 / Penalties",
+            "答对 / Correct",
+            "答对用时 ms",
+        ],
+    )
+    team_totals: dict[str, int] = {}
+    for c in contestants:
+        sc = scores.get(c.id)
+        row: list[Any] = [c.team.name if c.team else "", c.nickname]
+        penalties = 0
+        for q in questions:
+            if not q.counted:
+                row.append("作废 / void" if q.voided else "—")
+                continue
+            outcome = sc.outcomes.get(q.position) if sc else None
+            if outcome is None:
+                row.append("")
+                continue
+            row.append(outcome.points)
+            if outcome.points < 0:
+                penalties += outcome.points
+        row += [sc.points if sc else 0, penalties, sc.correct if sc else 0, sc.correct_time_ms if sc else 0]
+        points.rows.append(row)
+        if c.team and sc and c.kicked_at is None:
+            team_totals[c.team.name] = team_totals.get(c.team.name, 0) + sc.points
+    for name, total in team_totals.items():
+        points.rows.append([name, "合计 / sum", *[""] * len(questions), total, "", "", ""])
+
+    qsec = Section(
+        "题目与时间 / Questions and times",
+        ["题 / Q", "题干 / Question", "正确 / Key", "开始 / Opened", "截止 / Closed", "计分 / Counted"],
+    )
+    for q in questions:
+        key = ", ".join(str(q.choices[i]) for i in q.correct if isinstance(i, int) and i < len(q.choices))
+        status = (
+            "是 / yes"
+            if q.counted
+            else ("作废 / void" if q.voided else ("跳过 / skipped" if q.skipped else "否 / no"))
+        )
+        qsec.rows.append(
+            [f"Q{q.position + 1}", q.stem[:80], key, _when(q.opened_at), _when(q.closed_at), status]
+        )
+
+    answers = Section(
+        "作答记录 / Answers",
+        [
+            "姓名 / Name",
+            "题 / Q",
+            "选择 / Choice",
+            "对错 / Right",
+            "得分 / Points",
+            "用时 ms / Elapsed",
+            "收到 / Received",
+        ],
+    )
+    by_id = {c.id: c for c in contestants}
+    qs_by_pos = {q.position: q for q in questions}
+    for (cid, pos), a in sorted(
+        by_answer.items(), key=lambda kv: (kv[0][1], by_id[kv[0][0]].nickname if kv[0][0] in by_id else "")
+    ):
+        c = by_id.get(cid)
+        q = qs_by_pos.get(pos)
+        outcome = scores.get(cid).outcomes.get(pos) if scores.get(cid) else None
+        choice = ", ".join(
+            str(q.choices[i]) for i in a.choices if q and isinstance(i, int) and i < len(q.choices)
+        )
+        answers.rows.append(
+            [
+                c.nickname if c else cid,
+                f"Q{pos + 1}",
+                choice,
+                ("✓" if outcome.correct else "✗") if outcome else "",
+                outcome.points if outcome else "",
+                a.elapsed_ms,
+                _when(a.received_at),
+            ]
+        )
+
+    corrections = Section(
+        "成绩更正 / Corrections",
+        [
+            "时间 / At",
+            "操作人 / By",
+            "原因 / Reason",
+            "更正前 / Before",
+            "更正后 / After",
+            "受影响 / Affected",
+        ],
+    )
+
+    def describe(data) -> str:
+        if not data:
+            return "—"
+        parts = []
+        for tid, s in data.get("scores", {}).items():
+            name = teams[int(tid)].name if int(tid) in teams else f"#{tid}"
+            parts.append(f"{name} {s.get('score')} ({s.get('correct_time_ms', 0)} ms)")
+        if data.get("sudden_death"):
+            parts.append(
+                "SD: " + " > ".join(str(teams[t].name if t in teams else t) for t in data["sudden_death"])
+            )
+        return "; ".join(parts)
+
+    for c in match.corrections.select_related("actor"):
+        corrections.rows.append(
+            [
+                _when(c.at),
+                str(c.actor or "—"),
+                c.reason,
+                describe(c.before),
+                describe(c.after),
+                ", ".join(c.affected),
+            ]
+        )
+    subs = Section(
+        "换人 / Substitutions",
+        ["时间 / At", "队伍 / Team", "下场 / Out", "上场 / In", "操作人 / By", "原因 / Reason"],
+    )
+    for s in match.substitutions.select_related("team", "player_out", "player_in", "actor"):
+        subs.rows.append(
+            [_when(s.at), s.team.name, s.player_out.name, s.player_in.name, str(s.actor or "—"), s.reason]
+        )
+    title = f"{stage.competition.name} · {stage.name} · {match.bracket.name} · {match.code}"
+    return Sheet(title, facts, [team_rows, members, points, qsec, answers, corrections, subs])
+
+
+# --------------------------------------------------------------------------------------------- XLSX
+
+
+def _workbook_bytes(wb) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_section(ws, row: int, section: Section, bold, head_fill) -> int:
+    ws.cell(row=row, column=1, value=safe(section.title)).font = bold
+    row += 1
+    for col, head in enumerate(section.header, start=1):
+        cell = ws.cell(row=row, column=col, value=safe(head))
+        cell.font = bold
+        cell.fill = head_fill
+    row += 1
+    for values in section.rows or [["—"]]:
+        for col, value in enumerate(values, start=1):
+            ws.cell(row=row, column=col, value=safe(value))
+        row += 1
+    return row + 1
+
+
+def match_sheet_xlsx(match: Match) -> bytes:
+    """The official result sheet: a summary sheet, plus one sheet per table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    data = sheet_data(match)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DCE6F4")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "成绩单"
+    ws.cell(row=1, column=1, value=safe(data.title)).font = Font(bold=True, size=14)
+    row = 3
+    for key, value in data.facts:
+        ws.cell(row=row, column=1, value=safe(key)).font = bold
+        ws.cell(row=row, column=2, value=safe(value))
+        row += 1
+    row += 1
+    for section in data.sections[:2] + data.sections[5:]:
+        row = _write_section(ws, row, section, bold, fill)
+    ws.column_dimensions["A"].width = 26
+    for letter in "BCDEF":
+        ws.column_dimensions[letter].width = 22
+    for section, name in (
+        (data.sections[2], "每题得分"),
+        (data.sections[3], "题目"),
+        (data.sections[4], "作答"),
+    ):
+        sheet = wb.create_sheet(name)
+        _write_section(sheet, 1, section, bold, fill)
+        sheet.column_dimensions["A"].width = 20
+        sheet.column_dimensions["B"].width = 24
+        sheet.freeze_panes = "C3"
+    return _workbook_bytes(wb)
+
+
+def standings_data(stage: Stage) -> list[tuple[str, Section]]:
+    """Per bracket: group standings (round robin) and the final ranking (or the ranking so far)."""
+    names = dict(Team.objects.filter(competition=stage.competition).values_list("id", "name"))
+    out = []
+    for bracket in stage.brackets.all():
+        view = bracket_view(bracket)
+        state = view.bracket
+        table = engine.standings(state) if state.groups else None
+        for group, rows in table.groups.items() if table else ():
+            section = Section(
+                f"{bracket.name} · {group} 组 / Group {group}" + (" ✓" if table.complete.get(group) else ""),
+                [
+                    "名次 / Rank",
+                    "队伍 / Team",
+                    "赛 / P",
+                    "胜 / W",
+                    "平 / D",
+                    "负 / L",
+                    "积分 / Points",
+                    "得分 / For",
+                    "失分 / Against",
+                    "答对用时 ms",
+                ],
+            )
+            for r in rows:
+                section.rows.append(
+                    [
+                        r.rank,
+                        names.get(r.team, f"#{r.team}"),
+                        r.played,
+                        r.won,
+                        r.drawn,
+                        r.lost,
+                        r.points,
+                        r.score_for,
+                        r.score_against,
+                        r.correct_time_ms,
+                    ]
+                )
+            out.append((bracket.name, section))
+        finished = engine.is_finished(state)
+        ranking = Section(
+            f"{bracket.name} · 最终名次 / Final ranking" + ("" if finished else " (未完赛 / in progress)"),
+            ["名次 / Place", "队伍 / Team"],
+        )
+        if finished:
+            ranking.rows = [[p.place, names.get(p.team, f"#{p.team}")] for p in engine.final_ranking(state)]
+        matches = Section(
+            f"{bracket.name} · 场次 / Matches",
+            ["场次 / Match", "队伍与得分 / Teams and scores", "状态 / Status"],
+        )
+        for code, m in state.matches.items():
+            teams = " vs ".join(
+                (names.get(t, f"#{t}") if t is not None else "待定")
+                + (f" {m.result.scores[t].score}" if m.result is not None and t in m.result.scores else "")
+                for t in m.participants
+            )
+            status = (
+                "复核"
+                if code in view.unfit or m.needs_review
+                else ("已赛" if m.result else ("无需" if m.skipped else ("待赛" if m.ready else "待定")))
+            )
+            matches.rows.append([code, teams, status])
+        out += [(bracket.name, ranking), (bracket.name, matches)]
+    return out
+
+
+def stage_standings_xlsx(stage: Stage) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DCE6F4")
+    wb = Workbook()
+    wb.remove(wb.active)
+    sheets: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    for bracket_name, section in standings_data(stage):
+        if bracket_name not in sheets:
+            title = "".join(ch for ch in bracket_name if ch not in "[]:*?/\\")[:31] or "Bracket"
+            ws = wb.create_sheet(title)
+            ws.cell(
+                row=1, column=1, value=safe(f"{stage.competition.name} · {stage.name} · {bracket_name}")
+            ).font = Font(bold=True, size=14)
+            ws.column_dimensions["A"].width = 14
+            ws.column_dimensions["B"].width = 40
+            sheets[bracket_name], rows[bracket_name] = ws, 3
+        rows[bracket_name] = _write_section(sheets[bracket_name], rows[bracket_name], section, bold, fill)
+    if not sheets:
+        wb.create_sheet("Stage").cell(row=1, column=1, value=safe(stage.name))
+    return _workbook_bytes(wb)
+
+
+# --------------------------------------------------------------------------------------------- PDF
+
+_FONT: str | None = None
+
+
+def pdf_font() -> str:
+    """Noto Sans CJK SC when installed (fonts-noto-cjk) and loadable, else reportlab's built-in CID font
+    STSong-Light (no embedding needed; every PDF reader has it). reportlab's TTFont reads TrueType
+    outlines only, so the CFF-based Noto CJK .ttc of Debian falls back to STSong-Light."""
+    global _FONT
+    if _FONT:
+        return _FONT
+    from reportlab.pdfbase import pdfmetrics
+
+    if os.path.exists(NOTO_CJK):
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        try:
+            pdfmetrics.registerFont(TTFont("NotoSansCJKsc", NOTO_CJK, subfontIndex=NOTO_CJK_SC_INDEX))
+            _FONT = "NotoSansCJKsc"
+            return _FONT
+        except Exception:  # a broken or unexpected font file: fall back to the CID font
+            pass
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    _FONT = "STSong-Light"
+    return _FONT
+
+
+def match_sheet_pdf(match: Match) -> bytes:
+    """The result sheet as an A4 landscape PDF (Chinese shown with a CJK font)."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    data = sheet_data(match)
+    font = pdf_font()
+    title = ParagraphStyle("t", fontName=font, fontSize=15, leading=20, spaceAfter=6)
+    h2 = ParagraphStyle("h", fontName=font, fontSize=11.5, leading=15, spaceBefore=8, spaceAfter=4)
+    cell = ParagraphStyle("c", fontName=font, fontSize=8, leading=10)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=data.title,
+        author="Jingjinji Quiz",
+    )
+    width = doc.width
+
+    def para(value) -> Paragraph:
+        return Paragraph(escape("" if value is None else str(value)), cell)
+
+    def table(header, rows, col_widths=None) -> Table:
+        t = Table(
+            [[para(h) for h in header]] + [[para(v) for v in r] for r in rows or [["—"]]],
+            colWidths=col_widths,
+            repeatRows=1,
+        )
+        t.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#94a3b8")),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dce6f4")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ]
+            )
+        )
+        return t
+
+    story: list = [Paragraph(escape(data.title.replace("·", "|")), title)]  # no middle dot in STSong
+    story.append(
+        table(["项目 / Item", "内容 / Value"], [[k, v] for k, v in data.facts], [width * 0.25, width * 0.75])
+    )
+    for section in data.sections:
+        story.append(Paragraph(escape(section.title), h2))
+        n = len(section.header)
+        if section.title.startswith("每题得分") and n > 16:
+            # Wide grids: split the question columns into chunks that fit the page.
+            fixed, qs, tail = section.header[:2], section.header[2:-4], section.header[-4:]
+            step = 14
+            for start in range(0, len(qs), step):
+                idx = list(range(2 + start, 2 + min(start + step, len(qs))))
+                last = start + step >= len(qs)
+                header = fixed + [section.header[i] for i in idx] + (tail if last else [])
+                rows = [r[:2] + [r[i] for i in idx] + (r[-4:] if last else []) for r in section.rows]
+                story.append(table(header, rows, [width / len(header)] * len(header)))
+                story.append(Spacer(1, 4))
+            continue
+        widths = [width / n] * n
+        if n >= 2 and section.title.startswith(("题目", "成绩更正")):
+            widths = [width * 0.1] + [width * 0.9 / (n - 1)] * (n - 1)
+            if section.title.startswith("题目"):
+                widths = [width * 0.06, width * 0.4] + [width * 0.54 / (n - 2)] * (n - 2)
+        story.append(table(section.header, section.rows, widths))
+    doc.build(story)
+    return buffer.getvalue()
