@@ -52,7 +52,8 @@ format: install ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .
 
 messages: install ## Update and compile the zh-Hans translations
-	cd frontend && ../$(PY) ../manage.py makemessages -l zh_Hans -d django && ../$(PY) ../manage.py compilemessages
+	$(PY) manage.py makemessages -l zh_Hans -d django --ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore=docs
+	cd frontend && ../$(PY) ../manage.py compilemessages
 
 bench: install ## Load benchmark beside a raw baseline (N=, PROCS=, SERVER=daphne|uvicorn)
 	$(PY) -m bench.run --n $(N) --procs $(PROCS) --server $(SERVER)
