@@ -402,7 +402,8 @@ class QuestionAdmin(CompareVersionAdmin):
 
     @admin.display(description=_("tags"))
     def tags_summary(self, obj):
-        tags = list(obj.tags.all())  # prefetched
+        # Prefetched rows come in no set order (PostgreSQL differs from SQLite): sort like Tag.Meta.
+        tags = sorted(obj.tags.all(), key=lambda t: (t.kind, t.order, t.name))
         shown = ", ".join((t.code or t.name) for t in tags[:4])
         return shown + (f" +{len(tags) - 4}" if len(tags) > 4 else "")
 
