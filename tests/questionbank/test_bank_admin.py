@@ -27,6 +27,7 @@ def _english(settings):
     with translation.override("en"):
         yield
 
+
 ADD_URL = reverse("admin:questionbank_question_add")
 LIST_URL = reverse("admin:questionbank_question_changelist")
 
