@@ -56,7 +56,6 @@ def _scores(match: Match) -> tuple[list, list, dict, dict]:
     """(questions, contestants, outcomes by contestant, answers by (contestant, position))."""
     from quiz import selectors
     from quiz.engine.rounds import counted_questions
-    from quiz.engine.scoring import AnswerRecord, ScoringRule, score_round
     from quiz.models import Answer, Contestant, RoundQuestion
 
     round_ = match.round
@@ -64,20 +63,14 @@ def _scores(match: Match) -> tuple[list, list, dict, dict]:
         return [], [], {}, {}
     questions = list(RoundQuestion.objects.filter(round=round_).order_by("position"))
     counted = {q.index for q in counted_questions(selectors.round_state(round_, questions))}
-    scored = [selectors.scored_question(q) for q in questions if q.position in counted]
     contestants = list(
         Contestant.objects.filter(round=round_)
         .select_related("team", "registration")
         .order_by("team__name", "nickname")
     )
-    members = {c.id: c.team_id for c in contestants if c.kicked_at is None and c.team_id is not None}
+    members = {c.id for c in contestants if c.kicked_at is None and c.team_id is not None}
+    scores = selectors.round_scores(round_, members)
     answers = list(Answer.objects.filter(round=round_).select_related("question"))
-    records = [
-        AnswerRecord(a.contestant_id, a.question.position, frozenset(a.choices), a.elapsed_ms)
-        for a in answers
-        if a.question.position in counted and a.contestant_id in members
-    ]
-    scores = score_round(scored, records, ScoringRule.from_dict(round_.scoring), members)
     by_answer = {(a.contestant_id, a.question.position): a for a in answers}
     for q in questions:
         q.counted = q.position in counted

@@ -18,7 +18,7 @@ from django.utils import timezone
 from competition import engine
 from competition.engine import BracketError, MatchResult
 from competition.models import Bracket, Match, ResultCorrection, Stage, Substitution, Team
-from quiz.engine.scoring import ScoringRule, TeamAggregate, score_round
+from quiz.engine.scoring import ScoringRule, team_scores
 
 
 class MatchError(Exception):
@@ -131,42 +131,22 @@ def match_team_ids(round_) -> list[int] | None:
 def team_results(round_id: int) -> dict[int, dict[str, int]]:
     """Each team's score (the stage's aggregate of member scores) and total time on correct answers."""
     from quiz import selectors
-    from quiz.engine.rounds import counted_questions
-    from quiz.engine.scoring import AnswerRecord
-    from quiz.models import Answer, Contestant, Round, RoundQuestion
+    from quiz.models import Contestant, Round
 
     round_ = Round.objects.get(pk=round_id)
-    rule = ScoringRule.from_dict(round_.scoring)
-    rows = list(RoundQuestion.objects.filter(round_id=round_id).order_by("position"))
-    counted = {q.index for q in counted_questions(selectors.round_state(round_, rows))}
-    scored = [selectors.scored_question(q) for q in rows if q.position in counted]
     members = dict(
         Contestant.objects.filter(round_id=round_id, kicked_at__isnull=True, team__isnull=False).values_list(
             "id", "team_id"
         )
     )
-    answers = [
-        AnswerRecord(cid, pos, frozenset(choices), elapsed)
-        for cid, pos, choices, elapsed in Answer.objects.filter(
-            round_id=round_id, question__position__in=counted, contestant_id__in=members
-        ).values_list("contestant_id", "question__position", "choices", "elapsed_ms")
-    ]
-    scores = score_round(scored, answers, rule, members)
-    by_team: dict[int, list[int]] = {}
-    time_by_team: dict[int, int] = {}
+    scores = selectors.round_scores(round_, members)
+    correct_time: dict[int, int] = {}
     for cid, team in members.items():
-        by_team.setdefault(team, []).append(scores[cid].points)
-        time_by_team[team] = time_by_team.get(team, 0) + scores[cid].correct_time_ms
-    results = {}
-    for team, points in by_team.items():
-        if rule.team_aggregate == TeamAggregate.MEAN:
-            total = round(sum(points) / len(points))
-        elif rule.team_aggregate == TeamAggregate.BEST_K:
-            total = sum(sorted(points, reverse=True)[: rule.team_best_k])
-        else:
-            total = sum(points)
-        results[team] = {"score": total, "correct_time_ms": time_by_team[team]}
-    return results
+        correct_time[team] = correct_time.get(team, 0) + scores[cid].correct_time_ms
+    return {
+        t.team_id: {"score": round(t.points), "correct_time_ms": correct_time[t.team_id]}
+        for t in team_scores(scores, members, ScoringRule.from_dict(round_.scoring))
+    }
 
 
 def match_round_finished(*, round_id: int) -> Match | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -9,8 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count
 
-from quiz.engine.rounds import Phase, QuestionState, RoundState
-from quiz.engine.scoring import ScoredQuestion
+from quiz.engine.rounds import Phase, QuestionState, RoundState, counted_questions
+from quiz.engine.scoring import AnswerRecord, ContestantScore, ScoredQuestion, ScoringRule, score_round
 from quiz.models import Answer, Contestant, Round, RoundQuestion
 
 
@@ -48,6 +49,28 @@ def scored_question(q: RoundQuestion) -> ScoredQuestion:
         weight=q.weight,
         multiple=q.kind == "multiple",
     )
+
+
+def round_scores(
+    round_: Round, contestant_ids: Iterable[int], *, state: RoundState | None = None
+) -> dict[int, ContestantScore]:
+    """Score ``contestant_ids`` from the answer log over the questions that count, by the round's rule.
+
+    ``state`` is the round as it stands inside a transaction that just changed it; by default it is read.
+    """
+    rows = list(RoundQuestion.objects.filter(round_id=round_.id).order_by("position"))
+    state = state or round_state(round_, rows)
+    counted = {q.index for q in counted_questions(state)}
+    scored = [scored_question(q) for q in rows if q.position in counted]
+    ids = set(contestant_ids)
+    answers = [
+        AnswerRecord(cid, position, frozenset(choices), elapsed)
+        for cid, position, choices, elapsed in Answer.objects.filter(
+            round_id=round_.id, question__position__in=counted
+        ).values_list("contestant_id", "question__position", "choices", "elapsed_ms")
+        if cid in ids
+    ]
+    return score_round(scored, answers, ScoringRule.from_dict(round_.scoring), ids)
 
 
 @dataclass(slots=True)

@@ -27,7 +27,7 @@ from questionbank.services import exposure_record, latest_revision
 from quiz import broadcast, nicknames, selectors
 from quiz.engine import rounds as engine
 from quiz.engine.rounds import Event, Phase, RoundState, Transition
-from quiz.engine.scoring import AnswerRecord, ScoringRule, rank, score_round
+from quiz.engine.scoring import ScoringRule, rank
 from quiz.frames import AUDIENCES, epoch_ms, round_payload
 from quiz.models import Answer, Contestant, Round, RoundLog, RoundQuestion
 from quiz.protocol import HostCommand, dumps
@@ -305,19 +305,10 @@ def standings_refresh(*, round_id: int, state: RoundState, event_index: int | No
     """
     round_ = Round.objects.get(pk=round_id)
     rule = ScoringRule.from_dict(round_.scoring)
-    counted = {q.index for q in engine.counted_questions(state)}
-    rows = {q.position: q for q in RoundQuestion.objects.filter(round_id=round_id, position__in=counted)}
-    scored = [selectors.scored_question(rows[i]) for i in sorted(counted)]
-    answers = [
-        AnswerRecord(cid, position, frozenset(choices), elapsed)
-        for cid, position, choices, elapsed in Answer.objects.filter(
-            round_id=round_id, question__position__in=counted
-        ).values_list("contestant_id", "question__position", "choices", "elapsed_ms")
-    ]
     contestants = {
         c.id: c for c in selectors.active_contestants(round_id).only("id", "score", "rank", "correct_count")
     }
-    scores = score_round(scored, [a for a in answers if a.contestant_id in contestants], rule, contestants)
+    scores = selectors.round_scores(round_, contestants, state=state)
     changed = []
     personal: dict[str, str] = {}
     for ranked in rank(scores.values(), rule.tie_breaks):
