@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -7,3 +9,13 @@ urlpatterns = [
     path("competitions/", include("competition.urls")),
     path("", include("frontend.urls")),
 ]
+
+
+def media(request, path):
+    """Question images for the embedded default. Behind a proxy nginx serves /media/ itself
+    (docs/question-formats.md, "Images"); the names are content hashes, so they never change."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+if settings.SERVE_STATIC:
+    urlpatterns.insert(0, re_path(r"^{}(?P<path>.*)$".format(settings.MEDIA_URL.lstrip("/")), media))

@@ -21,6 +21,13 @@ def epoch_ms(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp() * 1000)
 
 
+def question_image(q: RoundQuestion) -> dict[str, str] | None:
+    """The round's copy of the question image: its URL under MEDIA_URL and its description."""
+    if not q.image:
+        return None
+    return {"url": q.image.url, "alt": q.image_alt}
+
+
 def question_payload(view: RoundView, q: RoundQuestion, audience: Audience, now: datetime) -> dict[str, Any]:
     state = question_state(q)
     number = sum(1 for other in view.questions[: q.position + 1] if not other.skipped)
@@ -35,6 +42,7 @@ def question_payload(view: RoundView, q: RoundQuestion, audience: Audience, now:
         "remaining_ms": int(state.remaining(now).total_seconds() * 1000),
         "paused": state.paused,
         "voided": q.voided,
+        "image": question_image(q),
     }
     revealed = q.revealed_at is not None
     if audience == "host" or revealed:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from questionbank.images import image_storage
 from quiz.engine.rounds import Phase
 
 
@@ -67,6 +68,10 @@ class RoundQuestion(models.Model):
     choices = models.JSONField()
     correct = models.JSONField()
     explanation = models.TextField(blank=True)
+    # The bank image's stored name, copied: image files are content-addressed and never overwritten,
+    # so a later new image on the bank question leaves this one in place (questionbank.images).
+    image = models.FileField(max_length=100, blank=True, storage=image_storage)
+    image_alt = models.CharField(max_length=200, blank=True)
     duration_ms = models.PositiveIntegerField()
     weight = models.PositiveSmallIntegerField(default=1)
     opened_at = models.DateTimeField(null=True, blank=True)

@@ -3,7 +3,7 @@
 
 import { QuizSocket } from "./socket.js";
 import { formatNumber, t } from "./i18n.js";
-import { bindBadge, choiceParts, Countdown, el, renderLeaderboard, setText, show } from "./ui.js";
+import { bindBadge, choiceParts, Countdown, el, renderLeaderboard, setText, show, showQuestionImage } from "./ui.js";
 
 const $ = (selector) => document.querySelector(selector);
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -21,6 +21,7 @@ const ui = {
   number: byTestId("display-question-number"),
   countdown: byTestId("display-countdown"),
   stem: byTestId("display-stem"),
+  image: $('[data-testid="display-image"] img'),
   note: byTestId("display-note"),
   choices: byTestId("display-choices"),
   chart: byTestId("display-chart"),
@@ -166,6 +167,7 @@ function render() {
   showView("question");
   setText(ui.number, t("q.number", { n: q.number ?? q.index + 1, total: r.question_count }));
   setText(ui.stem, q.stem);
+  ui.frame.dataset.image = showQuestionImage(ui.image, q.image) ? "true" : "false";
   const open = r.phase === "open";
   const revealed = r.phase === "revealed" && Array.isArray(q.correct);
   show(ui.countdown, open);

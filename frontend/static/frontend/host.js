@@ -3,7 +3,7 @@
 
 import { QuizSocket } from "./socket.js";
 import { errorText, formatNumber, t } from "./i18n.js";
-import { bindBadge, choiceParts, Countdown, el, renderLeaderboard, setText, show } from "./ui.js";
+import { bindBadge, choiceParts, Countdown, el, renderLeaderboard, setText, show, showQuestionImage } from "./ui.js";
 
 const $ = (selector) => document.querySelector(selector);
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -18,6 +18,7 @@ const ui = {
   number: byTestId("host-question-number"),
   answered: byTestId("host-answered"),
   stem: byTestId("host-stem"),
+  image: $('[data-testid="host-image"] img'),
   note: byTestId("host-question-note"),
   choices: byTestId("host-choices"),
   explanation: byTestId("host-explanation"),
@@ -321,6 +322,7 @@ function renderCurrent(r) {
   if (!q) {
     setText(ui.number, currentHeading);
     setText(ui.stem, t("q.none"));
+    showQuestionImage(ui.image, null);
     ui.choices.replaceChildren();
     show(ui.explanation, false);
     show(ui.note, false);
@@ -328,6 +330,7 @@ function renderCurrent(r) {
   }
   setText(ui.number, t("q.number", { n: q.number ?? q.index + 1, total: r.question_count }));
   setText(ui.stem, q.stem);
+  showQuestionImage(ui.image, q.image);
   const correct = q.correct || [];
   const distribution = q.distribution || [];
   const showCounts = r.phase !== "open" && distribution.length > 0;

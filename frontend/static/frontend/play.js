@@ -4,7 +4,7 @@
 
 import { AnswerQueue, QuizSocket } from "./socket.js";
 import { errorText, formatNumber, t } from "./i18n.js";
-import { bindBadge, choiceParts, Countdown, el, remainingMs, renderLeaderboard, setText, show, store } from "./ui.js";
+import { bindBadge, choiceParts, Countdown, el, remainingMs, renderLeaderboard, setText, show, showQuestionImage, store } from "./ui.js";
 
 const KEYS = {
   lastPin: "jjq:lastPin",
@@ -38,6 +38,7 @@ const live = {
   question: $("#question-box"),
   number: byTestId("question-number"),
   stem: byTestId("stem"),
+  image: $('[data-testid="question-image"] img'),
   hint: byTestId("question-hint"),
   choices: byTestId("choices"),
   submit: $("#answer-submit"),
@@ -458,6 +459,7 @@ function renderQuestion(round) {
   if (app.builtFor !== `${q.index}:${q.choices.length}`) buildChoices(q);
   setText(live.number, t("q.number", { n: q.number ?? q.index + 1, total: round.question_count }));
   setText(live.stem, q.stem);
+  showQuestionImage(live.image, q.image);
 
   const locked = questionLocked(round);
   const chosen = chosenFor(q);

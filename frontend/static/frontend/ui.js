@@ -26,6 +26,25 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
+/**
+ * Show the question's picture ({url, alt} from the payload, or null) in `img`, hiding its <figure>
+ * when there is none. The src is only set when it changes, so a state frame never reloads it.
+ */
+export function showQuestionImage(img, image) {
+  if (!img) return false;
+  const figure = img.closest("figure") || img;
+  if (!image || !image.url) {
+    figure.hidden = true;
+    img.removeAttribute("src");
+    img.alt = "";
+    return false;
+  }
+  if (img.getAttribute("src") !== image.url) img.setAttribute("src", image.url);
+  img.alt = image.alt || "";
+  figure.hidden = false;
+  return true;
+}
+
 export function show(node, visible = true) {
   if (node) node.hidden = !visible;
 }
