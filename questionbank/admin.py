@@ -38,6 +38,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from reversion_compare.admin import CompareVersionAdmin
+from reversion_compare.helpers import html_diff
 
 from questionbank import services
 from questionbank.engine.workflow import Action, WorkflowError
@@ -217,6 +218,7 @@ class QuestionFormBase(forms.ModelForm):
             "difficulty",
             "time_limit",
             "image",
+            "image_alt",
             "theme",
             "translation_of",
             "tags",
@@ -351,6 +353,7 @@ class QuestionAdmin(CompareVersionAdmin):
     inlines = [TransitionInline]
     actions = ["submit_selected", "approve_selected", "retire_selected", "return_selected", "tag_selected"]
     history_latest_first = True
+    compare_exclude = ["updated_at", "tags"]  # tags: see compare()
     fieldsets = [
         (None, {"fields": ["key", ("kind", "language"), "status", "stem"]}),
         (
@@ -372,7 +375,7 @@ class QuestionAdmin(CompareVersionAdmin):
                     "tags",
                     "new_tags",
                     "theme",
-                    "image",
+                    ("image", "image_alt"),
                     "translation_of",
                 ]
             },
@@ -380,6 +383,24 @@ class QuestionAdmin(CompareVersionAdmin):
         (_("Record"), {"fields": [("author", "created_at", "updated_at")], "classes": ["collapse"]}),
     ]
     raw_id_fields = ["translation_of"]
+
+    # --- revisions ---
+
+    def compare(self, obj, version1, version2):
+        """The field diff, plus the tags: they are stored as TaggedQuestion rows of the same revision,
+        which reversion-compare cannot read through django-taggit's manager."""
+        diff, has_unfollowed_fields = super().compare(obj, version1, version2)
+        before, after = services.revision_tags(version1), services.revision_tags(version2)
+        if before != after:
+            diff.append(
+                {
+                    "field": Question._meta.get_field("tags"),
+                    "is_related": False,
+                    "follow": True,
+                    "diff": html_diff("\n".join(before), "\n".join(after)),
+                }
+            )
+        return diff, has_unfollowed_fields
 
     # --- list ---
 
@@ -626,17 +647,7 @@ class QuestionAdmin(CompareVersionAdmin):
         if form.is_bound and form.is_valid():
             tags = list(form.cleaned_data["tags"])
             ids = list(queryset.values_list("pk", flat=True))
-            existing = set(
-                TaggedQuestion.objects.filter(content_object_id__in=ids, tag__in=tags).values_list(
-                    "content_object_id", "tag_id"
-                )
-            )
-            TaggedQuestion.objects.bulk_create(
-                TaggedQuestion(content_object_id=q, tag=t)
-                for q in ids
-                for t in tags
-                if (q, t.pk) not in existing
-            )
+            services.questions_tag(question_ids=ids, tags=tags, user=request.user)
             messages.success(
                 request,
                 _("Tagged %(n)d question(s) with %(tags)s.")

@@ -23,7 +23,7 @@ from questionbank.engine import formats
 from questionbank.engine.duplicates import StemIndex
 from questionbank.engine.formats import FileError, ParsedQuestion, RowError, auto_key
 from questionbank.models import Question, Status, Tag, TaggedQuestion
-from questionbank.services import search_text
+from questionbank.services import revisions_add, search_text
 
 IMPORT_PERMISSION = "questionbank.import_question"
 Progress = Callable[[str, int, int], None] | None
@@ -345,8 +345,7 @@ def import_commit(
                 q.translation_of_id = ids[key]
             Question.objects.bulk_update([q for q, _ in pending], ["translation_of"], batch_size=BATCH)
         _tags_write(created, new_rows, updated, update_rows, labels)
-        for question in created + updated:
-            reversion.add_to_revision(question)
+        revisions_add(created + updated)
         if user is not None:
             reversion.set_user(user)
         reversion.set_comment(f"imported from {preview.filename}")

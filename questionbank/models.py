@@ -4,12 +4,20 @@ Rounds copy what they play (quiz.RoundQuestion) and pin the revision (django-rev
 so later edits never change what a past round shows.
 """
 
+from collections.abc import Iterable
+
 import reversion
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
+
+from questionbank.images import image_dimensions_valid, image_extension_valid, image_size_valid, image_storage
 
 
 class QuestionKind(models.TextChoices):
@@ -58,6 +66,9 @@ class Tag(TagBase):
         return f"{self.code} {self.name}".strip() if self.code else self.name
 
 
+# Registered so a question's revision stores its tags: Question follows these rows, the admin diff lists
+# added and removed tags, and reverting a revision puts its tags back.
+@reversion.register()
 class TaggedQuestion(TaggedItemBase):
     content_object = models.ForeignKey("Question", on_delete=models.CASCADE)
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="tagged_questions")
@@ -68,7 +79,9 @@ class TaggedQuestion(TaggedItemBase):
         ]
 
 
-@reversion.register(exclude=["search_text", "updated_at"])
+# updated_at is stored although the diff hides it: the admin's revert preview saves a revision's row raw
+# with signals muted, and the column is NOT NULL.
+@reversion.register(exclude=["search_text"], follow=["taggedquestion_set"])
 class Question(models.Model):
     key = models.SlugField(_("key"), max_length=40, unique=True, help_text=_("Stable id used by imports."))
     kind = models.CharField(
@@ -94,7 +107,20 @@ class Question(models.Model):
     source = models.CharField(_("source"), max_length=300, blank=True)
     difficulty = models.PositiveSmallIntegerField(_("difficulty"), default=3)
     time_limit = models.PositiveSmallIntegerField(_("time limit (s)"), default=20)
-    image = models.ImageField(_("image"), upload_to="questions/", blank=True)
+    image = models.ImageField(
+        _("image"),
+        upload_to="questions/",
+        storage=image_storage,
+        blank=True,
+        validators=[image_extension_valid, image_size_valid, image_dimensions_valid],
+        help_text=_("PNG, JPEG, GIF or WebP, at most 2 MB and 4096 pixels a side. Shown under the stem."),
+    )
+    image_alt = models.CharField(
+        _("image description"),
+        max_length=200,
+        blank=True,
+        help_text=_("What the image shows, for screen readers and when it cannot load."),
+    )
     theme = models.CharField(_("theme"), max_length=40, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -126,6 +152,24 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.stem[:40]}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.image and not self.image_alt.strip():
+            raise ValidationError({"image_alt": _("Describe the image for contestants who cannot see it.")})
+
+
+def search_text(stem: str, choices: Iterable[str]) -> str:
+    return "\n".join([stem, *choices])
+
+
+@receiver(pre_save, sender=Question)
+def _restore_what_revisions_leave_out(sender, instance: Question, raw: bool, **kwargs) -> None:
+    """A revert (django-reversion) saves the stored row raw: it is changed now, and its search text
+    (left out of revisions) is rebuilt."""
+    if raw:
+        instance.updated_at = timezone.now()
+        instance.search_text = search_text(instance.stem, instance.choices or [])
 
 
 class QuestionTransition(models.Model):

@@ -10,10 +10,20 @@ from typing import Any
 
 import reversion
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
+from questionbank.demo_images import demo_image_save
 from questionbank.engine.workflow import Action, Move, Status, WorkflowError, next_status
-from questionbank.models import Exposure, Question, QuestionKind, QuestionTransition, Tag
+from questionbank.models import (
+    Exposure,
+    Question,
+    QuestionKind,
+    QuestionTransition,
+    Tag,
+    TaggedQuestion,
+    search_text,
+)
 
 KINDS = {k.value for k in QuestionKind}
 REVIEWER_PERMISSION = "questionbank.review_question"
@@ -21,10 +31,6 @@ REVIEWER_PERMISSION = "questionbank.review_question"
 
 class QuestionDataError(ValueError):
     pass
-
-
-def search_text(stem: str, choices: Iterable[str]) -> str:
-    return "\n".join([stem, *choices])
 
 
 def question_save(question: Question, *, user=None, comment: str = "") -> Question:
@@ -36,6 +42,50 @@ def question_save(question: Question, *, user=None, comment: str = "") -> Questi
             reversion.set_user(user)
         reversion.set_comment(comment or "edited")
     return question
+
+
+REVISION_CHUNK = 500  # ids per prefetch query, under SQLite's variable limit
+
+
+def revisions_add(questions: list[Question]) -> None:
+    """Add the questions with their tag links to the current revision, in a few queries.
+
+    A question's revision follows its ``TaggedQuestion`` rows, and reversion names each row by its
+    ``__str__`` (the question and the tag). Left to itself that is three queries per question; here the
+    links come in one query per chunk with their tags, and each link points at the question in memory."""
+    for start in range(0, len(questions), REVISION_CHUNK):
+        chunk = questions[start : start + REVISION_CHUNK]
+        prefetch_related_objects(
+            chunk, Prefetch("taggedquestion_set", queryset=TaggedQuestion.objects.select_related("tag"))
+        )
+        for question in chunk:
+            for link in question.taggedquestion_set.all():
+                link.content_object = question
+            reversion.add_to_revision(question)
+
+
+def questions_tag(*, question_ids: list[int], tags: list[Tag], user=None) -> int:
+    """Add ``tags`` to every question (bulk action) and record one revision holding each changed question
+    with its new tags. Returns how many questions gained a tag."""
+    with transaction.atomic(), reversion.create_revision():
+        existing = set(
+            TaggedQuestion.objects.filter(content_object_id__in=question_ids, tag__in=tags).values_list(
+                "content_object_id", "tag_id"
+            )
+        )
+        rows = [
+            TaggedQuestion(content_object_id=q, tag=t)
+            for q in question_ids
+            for t in tags
+            if (q, t.pk) not in existing
+        ]
+        TaggedQuestion.objects.bulk_create(rows)
+        changed = {row.content_object_id for row in rows}
+        revisions_add(list(Question.objects.filter(pk__in=changed)))
+        if user is not None and user.is_authenticated:
+            reversion.set_user(user)
+        reversion.set_comment("tags added: " + ", ".join(t.code or t.name for t in tags))
+    return len(changed)
 
 
 def question_transition(*, question: Question, action: str, user, reason: str = "") -> Question:
@@ -77,6 +127,14 @@ def questions_transition(
         except WorkflowError as exc:
             refused.append(f"{question.key}: {exc.message}")
     return moved, refused
+
+
+def revision_tags(version) -> list[str]:
+    """The tags (code or name, sorted) of the question in the revision ``version`` belongs to."""
+    rows = version.revision.version_set.filter(content_type__model="taggedquestion")
+    ids = {row.field_dict["tag_id"] for row in rows}
+    tags = {t.pk: t for t in Tag.objects.filter(pk__in=ids)}
+    return sorted(str(tags[i]) if i in tags else f"#{i}" for i in ids)
 
 
 def latest_revision(question: Question):
@@ -189,6 +247,9 @@ def questions_load_json(path: Path) -> tuple[int, int]:
                 "correct": sorted(item.get("correct", [])),
                 "status": Status.APPROVED,
             }
+            picture = item.get("image")  # {"draw": a name in questionbank.demo_images, "alt": ...}
+            if picture:
+                common["image"] = demo_image_save(picture["draw"])
             wanted = [
                 tags[(Tag.Kind.BENCHMARK, c)]
                 for c in item.get("benchmarks", [])
@@ -204,6 +265,7 @@ def questions_load_json(path: Path) -> tuple[int, int]:
                     "stem": item["stem"],
                     "choices": item["choices"],
                     "explanation": item.get("explanation", ""),
+                    "image_alt": picture["alt"] if picture else "",
                 },
             )
             original.tags.set(wanted)
@@ -220,6 +282,7 @@ def questions_load_json(path: Path) -> tuple[int, int]:
                         "choices": translated["choices"],
                         "translation_of": original,
                         "explanation": translated.get("explanation", ""),
+                        "image_alt": english.get("image_alt", "") if picture else "",
                     },
                 )
                 copy.tags.set(wanted)

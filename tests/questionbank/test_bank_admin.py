@@ -15,17 +15,7 @@ from quiz.models import RoundQuestion
 from quiz.services import QuizError, round_create
 from tests.factories import CompetitionFactory, QuestionFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    """These tests read the admin's messages in English; the site's default language is zh-Hans."""
-    from django.utils import translation
-
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 ADD_URL = reverse("admin:questionbank_question_add")
