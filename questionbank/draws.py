@@ -5,26 +5,40 @@ The draw itself (quotas, difficulty mix, seeding) is ``questionbank.engine.draws
 - ``draw_spec`` validates a spec against the taxonomy: tag groups for ``each`` are the tag kinds
   ("benchmark", "domain", "theme"; codes in taxonomy order), and a quota naming a tag that does not
   exist is refused (a typo would otherwise fail later as "0 available").
-- ``candidates_for`` loads the approved, playable (not host-judged) questions of the spec's language and
-  kinds that were not shown in this competition stage (``Exposure``) and are not already placed in
+- ``pool_for`` gives the approved, playable (not host-judged) questions of the spec's language and kinds
+  with all their tags, indexed (``Pool``). Pools are kept per bank state: each draw reads the bank's
+  token (migration 0006: triggers change it on every write to questions or their tags) and reuses the
+  pool built for that token, so a draw from a bank of 100,000 questions costs a few queries and the
+  questions it draws, not a load of the bank.
+- ``excluded_ids`` are the questions shown in this competition stage (``Exposure``) or already placed in
   another round of the stage that has not been played yet (so two rounds drawn ahead for one stage do
-  not share questions; delete a round to free its questions). Three queries: tag lookup, questions
-  (``values_list``, the exclusions as subqueries), and one on ``TaggedQuestion`` limited to the tags the
-  quotas name.
+  not share questions; delete a round to free its questions). The draw passes over them.
+- ``resolved`` turns the spec's tag codes into tag ids, which is what pools hold.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from contextlib import contextmanager
-from itertools import repeat
+from dataclasses import replace
 from typing import Any
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q
 
-from questionbank.engine.draws import Candidate, DrawSpec, SpecError, draw, parse_spec, quota_tags, summary
+from questionbank.engine.draws import (
+    Candidate,
+    DrawSpec,
+    Pool,
+    SpecError,
+    draw_from,
+    parse_spec,
+    quota_tags,
+    summary,
+)
 from questionbank.models import Exposure, Question, QuestionKind, Status, Tag, TaggedQuestion
 
 DRAWABLE_KINDS = tuple(k.value for k in QuestionKind if k != QuestionKind.JUDGED)
@@ -67,45 +81,119 @@ def draw_spec(data: Mapping[str, Any] | DrawSpec) -> DrawSpec:
     return spec
 
 
-def candidates_for(spec: DrawSpec, competition, stage: str) -> list[Candidate]:
-    """The questions the spec may draw for ``competition`` / ``stage`` with the tags its quotas name."""
-    questions = Question.objects.filter(status=Status.APPROVED, kind__in=DRAWABLE_KINDS).order_by()
-    if spec.kinds is not None:
-        questions = questions.filter(kind__in=sorted(spec.kinds))
-    if spec.language:
-        questions = questions.filter(language=spec.language)
-    competition_id = getattr(competition, "pk", competition)
-    shown = Exposure.objects.filter(competition_id=competition_id, stage=stage).values("question_id")
+def _bank_token(using: str) -> str | None:
+    """The bank's current state token (migration 0006 keeps it), or None where there is none."""
+    if connections[using].vendor not in ("postgresql", "sqlite"):
+        return None
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT token FROM questionbank_bankstate WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _fetch(queryset) -> list[tuple]:
+    # The compiled query run on a plain cursor: fetchall() in C instead of Django's row iterator,
+    # about a third of the loading time at 100,000 questions.
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _load_pool(language: str | None, kinds: tuple[str, ...], using: str) -> Pool:
+    """Every approved question of the language and kinds, with all its tags (tag ids)."""
+    questions = Question.objects.using(using).filter(status=Status.APPROVED, kind__in=kinds).order_by()
+    if language:
+        questions = questions.filter(language=language)
+    links = (
+        TaggedQuestion.objects.using(using).filter(content_object_id__in=questions.values("id")).order_by()
+    )
+    tags: dict[int, list[int]] = {}
+    for question_id, tag_id in _fetch(links.values_list("content_object_id", "tag_id")):
+        tags.setdefault(question_id, []).append(tag_id)
+    empty: frozenset[int] = frozenset()
+    return Pool(
+        Candidate(qid, frozenset(tags[qid]) if qid in tags else empty, difficulty, kind)
+        for qid, difficulty, kind in _fetch(questions.values_list("id", "difficulty", "kind"))
+    )
+
+
+class _PoolCache:
+    """Pools by bank state, language and kinds, most recently used last.
+
+    A cache, not state: every draw reads the bank's token in the database first and rebuilds the pool
+    when it differs, so every process draws from the bank as committed (and a transaction from what it
+    has written itself). A rebuild costs what loading the candidates cost before there was a cache (a few
+    hundred milliseconds at 100,000 questions); a draw from a kept pool touches only what it draws.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._pools: OrderedDict[tuple, Pool] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def pool(self, language: str | None, kinds: tuple[str, ...], using: str) -> Pool:
+        token = _bank_token(using)
+        if token is None:
+            return _load_pool(language, kinds, using)
+        key = (using, str(connections[using].settings_dict["NAME"]), token, language, kinds)
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is not None:
+                self._pools.move_to_end(key)
+                return pool
+        pool = _load_pool(language, kinds, using)
+        with self._lock:
+            self._pools[key] = pool
+            while len(self._pools) > self.size:
+                self._pools.popitem(last=False)
+        return pool
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pools.clear()
+
+
+pools = _PoolCache()
+
+
+def pool_for(spec: DrawSpec, using: str = DEFAULT_DB_ALIAS) -> Pool:
+    """The approved, playable questions of the spec's language and kinds, indexed (cached, see above)."""
+    kinds = tuple(sorted(spec.kinds)) if spec.kinds is not None else DRAWABLE_KINDS
+    return pools.pool(spec.language or None, kinds, using)
+
+
+def excluded_ids(competition, stage: str) -> set[int]:
+    """Questions shown in this competition stage (``Exposure``) or placed in a round of it not played yet."""
     from quiz.models import RoundQuestion  # quiz depends on questionbank, not the other way round
 
+    competition_id = getattr(competition, "pk", competition)
+    shown = Exposure.objects.filter(competition_id=competition_id, stage=stage).values_list("question_id")
     planned = RoundQuestion.objects.filter(
         round__competition_id=competition_id, round__stage=stage, source__isnull=False
-    ).values("source_id")
-    questions = questions.exclude(id__in=shown).exclude(id__in=planned)
-    # The compiled query run on a plain cursor: fetchall() in C instead of Django's row iterator,
-    # about a third of the candidate loading time at 100,000 questions.
-    sql, params = questions.values_list("id", "difficulty", "kind").query.sql_with_params()
-    with connections[questions.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    ).values_list("source_id")
+    return {qid for (qid,) in _fetch(shown)} | {qid for (qid,) in _fetch(planned)}
 
-    frozen: dict[int, frozenset[str]] = {}
+
+def resolved(spec: DrawSpec) -> DrawSpec:
+    """The spec with each quota's tag codes replaced by the ids of the tags they name (pools hold ids)."""
     tag_codes = _tag_ids(quota_tags(spec))
-    if tag_codes:
-        codes_of = {tag_id: frozenset(codes) for tag_id, codes in tag_codes.items()}
-        links = TaggedQuestion.objects.filter(tag_id__in=list(tag_codes)).order_by()
-        sql, params = links.values_list("content_object_id", "tag_id").query.sql_with_params()
-        with connections[links.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            for question_id, tag_id in cursor.fetchall():
-                codes = codes_of[tag_id]
-                had = frozen.get(question_id)
-                frozen[question_id] = codes if had is None else had | codes
-    empty: frozenset[str] = frozenset()
-    if not rows:
-        return []
-    ids, difficulties, kinds = zip(*rows, strict=True)
-    return list(map(Candidate, ids, map(frozen.get, ids, repeat(empty)), difficulties, kinds))
+    ids_of: dict[str, set[int]] = {}
+    for tag_id, codes in tag_codes.items():
+        for code in codes:
+            ids_of.setdefault(code, set()).add(tag_id)
+    quotas = tuple(
+        replace(q, tags=frozenset(tid for code in q.tags for tid in ids_of.get(code, ())))
+        for q in spec.quotas
+    )
+    return replace(spec, quotas=quotas)
+
+
+def candidates_for(spec: DrawSpec, competition, stage: str) -> list[Candidate]:
+    """The questions the spec may draw for ``competition`` / ``stage`` (tags as tag ids)."""
+    pool = pool_for(spec)
+    gone = excluded_ids(competition, stage)
+    return [pool.by_id[qid] for qid in pool.ids if qid not in gone]
 
 
 @contextmanager
@@ -125,7 +213,8 @@ def _no_gc_pauses():
 def draw_ids(spec: Mapping[str, Any] | DrawSpec, competition, stage: str, seed) -> tuple[list[int], DrawSpec]:
     spec = draw_spec(spec)
     with _no_gc_pauses():
-        return draw(candidates_for(spec, competition, stage), spec, seed), spec
+        pool = pool_for(spec)
+        return draw_from(pool, resolved(spec), seed, excluded_ids(competition, stage)), spec
 
 
 def draw_questions(spec: Mapping[str, Any] | DrawSpec, competition, stage: str, seed) -> list[Question]:
@@ -139,12 +228,13 @@ def draw_preview(
     spec: Mapping[str, Any] | DrawSpec, competition, stage: str, seed
 ) -> tuple[list[Question], dict[str, Any]]:
     """The drawn questions and what they add up to (per quota, per difficulty, candidates considered)."""
-    spec = draw_spec(spec)
+    spec = resolved(draw_spec(spec))
     with _no_gc_pauses():
-        candidates = candidates_for(spec, competition, stage)
-        ids = draw(candidates, spec, seed)
-    report = summary({c.id: c for c in candidates}, ids, spec)
-    report["candidates"] = len(candidates)
+        pool = pool_for(spec)
+        gone = excluded_ids(competition, stage)
+        ids = draw_from(pool, spec, seed, gone)
+    report = summary(pool.by_id, ids, spec)
+    report["candidates"] = len(pool) - sum(1 for qid in gone if qid in pool.by_id)
     found = Question.objects.in_bulk(ids)
     return [found[i] for i in ids], report
 

@@ -20,29 +20,28 @@ an optional difficulty mix::
 A quota's ``min`` defaults to 1, or to 0 when only ``max`` is given. ``each`` names a group of tag codes
 handed to ``parse_spec`` by the caller (the services pass the tag kinds: "benchmark", "domain", "theme").
 
-How ``draw`` decides (deterministic: ``random.Random(seed)``, candidates sorted by id first, so the order
-the database returns rows in never matters):
+How ``draw`` decides (deterministic: the candidates are indexed by id (``Pool``), so the order the
+database returns rows in never matters, and each part of the draw has its own generator seeded from the
+seed and the part's name, so the same spec, seed and bank always give the same questions):
 
-1. The candidates are filtered by kind, sorted by id and shuffled once with the seed (a random 64-bit
-   key per candidate, ties in id order). That shuffled order is every later "first" (the generator is
-   used only for this shuffle and for the play order at the end), so the same spec, seed and bank
-   always give the same questions, and a different seed gives a different shuffle. A string seed is
-   hashed with SHA-512 by ``random``, so it is stable across runs.
-2. A quota that has fewer candidates than its ``min`` fails at once (``DrawError`` with the quota, what
+1. A quota that has fewer candidates than its ``min`` fails at once (``DrawError`` with the quota, what
    it needs and how many candidates it has; the first such quota in spec order). Then so does a bank
-   smaller than ``count`` (quota "count").
-3. Quotas are met greedily, scarcest first: the unmet quota with the fewest unused candidates per
-   question still needed goes next. It takes its first admissible candidate: one that does not push any
-   quota past its ``max`` and, with a hard difficulty mix, whose difficulty still has room; with a soft
-   mix a candidate whose difficulty still has room is preferred. When the spec is tight (fewer free places
-   than questions still needed, i.e. the quotas can only be met if some questions count for several of
-   them) the quota takes instead the candidate counting for the most unmet quotas (ties: the shuffled
-   order). When there is room, candidates are not steered towards multi-tag questions, so a quota's
-   questions are a plain random sample of its tag.
-4. The remaining places are filled in the shuffled order, each difficulty first up to its target, then
-   (soft mix only) anything admissible.
-5. The ids come back shuffled (``order: random``) or by difficulty, easy first, shuffled within a
-   difficulty (``order: difficulty``).
+   smaller than ``count`` (quota "count"). Excluded ids (shown earlier in the stage) do not count.
+2. Quotas are met greedily, scarcest first: the unmet quota with the fewest unused candidates per
+   question still needed goes next. It takes the first admissible candidate in its own random order of
+   its candidates: one that does not push any quota past its ``max`` and, with a hard difficulty mix,
+   whose difficulty still has room; with a soft mix a candidate whose difficulty still has room is
+   preferred. When the spec is tight (fewer free places than questions still needed, i.e. the quotas can
+   only be met if some questions count for several of them) the quota takes instead the candidate counting
+   for the most unmet quotas (ties: its random order). When there is room, candidates are not steered
+   towards multi-tag questions, so a quota's questions are a plain random sample of its tag.
+3. The remaining places are filled: each difficulty up to its target first, from a random order of that
+   difficulty's candidates, then (soft mix only) anything admissible from a random order of the pool.
+4. The ids come back shuffled (``order: random``) or by difficulty, easy first, in the order they were
+   drawn within a difficulty (``order: difficulty``).
+
+The random orders are produced lazily (``_Shuffled``: Fisher-Yates with the swaps in a dict), so a draw
+reads about as many candidates as it picks, whatever the size of the bank.
 
 Difficulty mix: **soft by default** (best effort): quotas come first, so a mix the quotas cannot follow
 is bent rather than failing a live event's draw; the admin preview shows the difficulties drawn. With
@@ -58,12 +57,8 @@ from __future__ import annotations
 
 import math
 import random
-import sys
-from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 ORDERS = ("random", "difficulty")
@@ -283,188 +278,239 @@ def quota_tags(spec: DrawSpec) -> frozenset[str]:
     return frozenset().union(*(q.tags for q in spec.quotas)) if spec.quotas else frozenset()
 
 
+class Pool:
+    """The candidates of a draw, indexed: ids in order, and the ids of each tag and each difficulty.
+
+    Building one is linear in the bank; a draw from one is not (it touches about as many questions as it
+    draws), so the services keep a pool per bank state and reuse it across draws. Immutable once built.
+    """
+
+    __slots__ = ("by_id", "by_level", "by_tag", "ids")
+
+    def __init__(self, candidates: Iterable[Candidate]) -> None:
+        by_id = {c.id: c for c in candidates}
+        self.by_id: Mapping[int, Candidate] = by_id
+        self.ids: Sequence[int] = sorted(by_id)
+        by_tag: dict[object, list[int]] = {}
+        by_level: dict[int, list[int]] = {}
+        for cid in self.ids:
+            candidate = by_id[cid]
+            for tag in candidate.tags:
+                by_tag.setdefault(tag, []).append(cid)
+            by_level.setdefault(candidate.difficulty, []).append(cid)
+        self.by_tag: Mapping[object, Sequence[int]] = by_tag
+        self.by_level: Mapping[int, Sequence[int]] = by_level
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def tagged(self, tags: frozenset) -> Sequence[int]:
+        """The ids carrying any of ``tags``, in id order."""
+        if len(tags) == 1:
+            (tag,) = tags
+            return self.by_tag.get(tag, ())
+        return sorted({cid for tag in tags for cid in self.by_tag.get(tag, ())})
+
+
 def draw(candidates: Iterable[Candidate], spec: DrawSpec, seed: int | str) -> list[int]:
     """The ids of ``spec.count`` candidates satisfying the spec, in play order. See the module docstring."""
-    rng = random.Random(seed)
-    if spec.kinds is None:
-        pool = list(candidates)
-    else:
-        kinds = spec.kinds
-        pool = [c for c in candidates if c.kind in kinds]
-    pool.sort(key=_by_id)
-    pool = _shuffled(pool, rng)
-    n_quotas = len(spec.quotas)
+    kinds = spec.kinds
+    return draw_from(Pool(c for c in candidates if kinds is None or c.kind in kinds), spec, seed)
+
+
+def draw_from(pool: Pool, spec: DrawSpec, seed: int | str, excluded: Iterable[int] = ()) -> list[int]:
+    """``draw`` from an indexed pool of the spec's kinds, leaving out the ``excluded`` ids."""
+    gone = frozenset(cid for cid in excluded if cid in pool.by_id)
+    quotas = spec.quotas
     hard = spec.difficulty is not None and spec.difficulty_mode == "hard"
     target = dict(spec.difficulty) if spec.difficulty is not None else None
-
-    # Which quotas each candidate counts for, and each quota's candidates in shuffled order.
-    by_tag: dict[str, list[int]] = {}
-    for qi, quota in enumerate(spec.quotas):
+    quotas_of_tag: dict[object, list[int]] = {}
+    for qi, quota in enumerate(quotas):
         for tag in quota.tags:
-            by_tag.setdefault(tag, []).append(qi)
-    hits_of_tag = {tag: tuple(qis) for tag, qis in by_tag.items()}
-    member: dict[int, tuple[int, ...]] = {}  # only candidates counting for some quota
-    eligible: list[list[int]] = [[] for _ in spec.quotas]
-    if by_tag:
-        # Only tagged candidates (found in C by ``compress``); in a large bank most have no quota tag.
-        for ci in compress(range(len(pool)), map(_tags, pool)):
-            tags = pool[ci].tags
-            if len(tags) == 1:
-                (tag,) = tags
-                hits = hits_of_tag.get(tag, ())
-            else:
-                found = {qi for tag in tags for qi in hits_of_tag.get(tag, ())}
-                hits = tuple(sorted(found))
-            if hits:
-                member[ci] = hits
-                for qi in hits:
-                    eligible[qi].append(ci)
-    no_hits: tuple[int, ...] = ()
+            quotas_of_tag.setdefault(tag, []).append(qi)
 
-    for qi, quota in enumerate(spec.quotas):
-        if len(eligible[qi]) < quota.min:
-            raise DrawError(quota=quota.label, needed=quota.min, available=len(eligible[qi]))
-    if len(pool) < spec.count:
-        raise DrawError(quota="count", needed=spec.count, available=len(pool))
+    def member(cid: int) -> set[int]:
+        return {qi for tag in pool.by_id[cid].tags for qi in quotas_of_tag.get(tag, ())}
+
+    eligible = [pool.tagged(q.tags) for q in quotas]
+    available = [
+        len(ids) - sum(1 for cid in gone if pool.by_id[cid].tags & q.tags)
+        for ids, q in zip(eligible, quotas, strict=True)
+    ]
+    for qi, quota in enumerate(quotas):
+        if available[qi] < quota.min:
+            raise DrawError(quota=quota.label, needed=quota.min, available=available[qi])
+    if len(pool) - len(gone) < spec.count:
+        raise DrawError(quota="count", needed=spec.count, available=len(pool) - len(gone))
 
     chosen: list[int] = []
-    taken = [False] * len(pool)
-    have = [0] * n_quotas  # chosen questions counting for each quota
-    used = [0] * n_quotas  # eligible candidates already chosen (for scarcity)
+    taken: set[int] = set()
+    have = [0] * len(quotas)  # chosen questions counting for each quota
     per_level: dict[int, int] = {}
 
-    def level_room(ci: int) -> bool:
+    def level_room(cid: int) -> bool:
         if target is None:
             return True
-        level = pool[ci].difficulty
+        level = pool.by_id[cid].difficulty
         return per_level.get(level, 0) < target.get(level, 0)
 
-    def admissible(ci: int) -> bool:
-        if taken[ci]:
+    def admissible(cid: int) -> bool:
+        if cid in taken:
             return False
-        for qi in member.get(ci, no_hits):
-            cap = spec.quotas[qi].max
+        for qi in member(cid):
+            cap = quotas[qi].max
             if cap is not None and have[qi] >= cap:
                 return False
-        return not hard or level_room(ci)
+        return not hard or level_room(cid)
 
-    def take(ci: int) -> None:
-        taken[ci] = True
-        chosen.append(ci)
-        for qi in member.get(ci, no_hits):
+    def take(cid: int) -> None:
+        taken.add(cid)
+        chosen.append(cid)
+        for qi in member(cid):
             have[qi] += 1
-            used[qi] += 1
-        level = pool[ci].difficulty
+        level = pool.by_id[cid].difficulty
         per_level[level] = per_level.get(level, 0) + 1
 
     def need(qi: int) -> int:
-        return max(spec.quotas[qi].min - have[qi], 0)
+        return max(quotas[qi].min - have[qi], 0)
 
-    cursor = [0] * n_quotas
+    streams = [_Shuffled(ids, _rng(seed, f"quota {qi}"), gone) for qi, ids in enumerate(eligible)]
     while True:
-        unmet = [qi for qi in range(n_quotas) if need(qi) > 0]
+        unmet = [qi for qi in range(len(quotas)) if need(qi) > 0]
         if not unmet:
             break
         # Scarcest first: fewest unused candidates per question still needed; ties in spec order.
-        qi = min(unmet, key=lambda q: ((len(eligible[q]) - used[q]) / need(q), q))
+        qi = min(unmet, key=lambda q: ((available[q] - have[q]) / need(q), q))
         free = spec.count - len(chosen)
-        outstanding = sum(need(q) for q in unmet)
         if free <= 0:
-            raise _quota_error(spec.quotas[qi], need(qi) + have[qi], len(eligible[qi]), "no places left")
+            raise _quota_error(quotas[qi], need(qi) + have[qi], available[qi], "no places left")
+        stream = streams[qi]
         pick = None
-        if outstanding > free:
+        if sum(need(q) for q in unmet) > free:
             # Tight: only questions counting for several unmet quotas can make it fit.
             best = None
-            for ci in eligible[qi]:
-                if not admissible(ci):
-                    continue
-                key = (sum(1 for q in member.get(ci, no_hits) if need(q) > 0), level_room(ci))
-                if best is None or key > best:
-                    best, pick = key, ci
+            for cid in stream.rest():
+                if admissible(cid):
+                    key = (sum(1 for q in member(cid) if need(q) > 0), level_room(cid))
+                    if best is None or key > best:
+                        best, pick = key, cid
         else:
+            # Candidates before the first admissible one never become admissible again (taken questions
+            # stay taken, maximums and difficulty caps only fill up), so the stream moves past them.
+            while (cid := stream.at(stream.start)) is not None and not admissible(cid):
+                stream.start += 1
             fallback = None
-            items = eligible[qi]
-            start = cursor[qi]
-            while start < len(items) and not admissible(items[start]):
-                start += 1  # never admissible again: caps only fill up
-            cursor[qi] = start
-            for ci in items[start:]:
-                if not admissible(ci):
-                    continue
-                if level_room(ci):
-                    pick = ci
-                    break
-                if fallback is None:
-                    fallback = ci
+            position = stream.start
+            while (cid := stream.at(position)) is not None:
+                if admissible(cid):
+                    if level_room(cid):
+                        pick = cid
+                        break
+                    fallback = fallback if fallback is not None else cid
+                position += 1
             pick = pick if pick is not None else fallback
         if pick is None:
-            raise _quota_error(
-                spec.quotas[qi], spec.quotas[qi].min, len(eligible[qi]), "the other quotas leave no room"
-            )
+            raise _quota_error(quotas[qi], quotas[qi].min, available[qi], "the other quotas leave no room")
         take(pick)
 
-    # Fill: each difficulty up to its target first, then (soft) anything admissible.
-    def levels_open() -> bool:
-        return target is not None and any(per_level.get(lv, 0) < t for lv, t in target.items())
-
-    passes = (True, False) if not hard and target is not None else (True,)
-    for want_room in passes:
-        if want_room and target is not None and not levels_open():
-            continue
-        for ci in range(len(pool)):
-            if len(chosen) >= spec.count:
-                break
-            if want_room and target is not None and not level_room(ci):
-                continue
-            if admissible(ci):
-                take(ci)
-                if want_room and target is not None and not levels_open():
+    # Fill: each difficulty up to its target first (easiest first), then (soft) anything admissible.
+    if target is not None:
+        for level, wanted in sorted(target.items()):
+            filler = _Shuffled(pool.by_level.get(level, ()), _rng(seed, f"level {level}"), gone)
+            position = 0
+            while per_level.get(level, 0) < wanted and len(chosen) < spec.count:
+                cid = filler.at(position)
+                if cid is None:
                     break
+                if admissible(cid):
+                    take(cid)
+                position += 1
+    if not hard:
+        filler = _Shuffled(pool.ids, _rng(seed, "fill"), gone)
+        position = 0
+        while len(chosen) < spec.count and (cid := filler.at(position)) is not None:
+            if admissible(cid):
+                take(cid)
+            position += 1
     if len(chosen) < spec.count:
         if hard and target is not None:
             for level, wanted in sorted(target.items()):
                 if per_level.get(level, 0) < wanted:
-                    available = sum(1 for c in pool if c.difficulty == level)
+                    in_level = pool.by_level.get(level, ())
                     raise DrawError(
                         quota=f"difficulty {level}",
                         needed=wanted,
-                        available=available,
+                        available=len(in_level)
+                        - sum(1 for cid in gone if pool.by_id[cid].difficulty == level),
                         detail=f"{per_level.get(level, 0)} could be drawn with the quotas' limits",
                     )
-        capped = [q.label for qi, q in enumerate(spec.quotas) if q.max is not None and have[qi] >= q.max]
+        capped = [q.label for qi, q in enumerate(quotas) if q.max is not None and have[qi] >= q.max]
         raise DrawError(
             quota="count",
             needed=spec.count,
-            available=len(pool),
+            available=len(pool) - len(gone),
             detail=f"only {len(chosen)} fit within the quotas' maximums"
             + (f" ({', '.join(capped[:5])})" if capped else ""),
         )
 
     if spec.order == "difficulty":
-        rank = {ci: i for i, ci in enumerate(chosen)}
-        ordered = sorted(chosen, key=lambda ci: (pool[ci].difficulty, rank[ci]))
-    else:
-        ordered = list(chosen)
-        rng.shuffle(ordered)
-    return [pool[ci].id for ci in ordered]
+        rank = {cid: i for i, cid in enumerate(chosen)}
+        return sorted(chosen, key=lambda cid: (pool.by_id[cid].difficulty, rank[cid]))
+    ordered = list(chosen)
+    _rng(seed, "play order").shuffle(ordered)
+    return ordered
 
 
-_by_id = attrgetter("id")
-_tags = attrgetter("tags")
+def _rng(seed: int | str, purpose: str) -> random.Random:
+    """A generator of its own for each use (each quota, each difficulty, the fill, the play order): what
+    one part of the draw consumes never shifts another's sequence. String seeds are hashed with SHA-512
+    by ``random``, so they are stable across runs and platforms."""
+    return random.Random(f"{seed!r}/{purpose}")
 
 
-def _shuffled(pool: list[Candidate], rng: random.Random) -> list[Candidate]:
-    """``pool`` in a random order: a 64-bit random key per candidate (little-endian bytes from the seeded
-    generator, so the same on every platform), ties kept in id order. As random as ``rng.shuffle`` and
-    several times faster on 100,000 candidates, since the keys are made in C."""
-    keys = array("Q")
-    assert keys.itemsize == 8
-    keys.frombytes(rng.randbytes(8 * len(pool)))
-    if sys.byteorder == "big":
-        keys.byteswap()
-    if len(pool) < 2:
-        return list(pool)
-    return list(itemgetter(*sorted(range(len(pool)), key=keys.__getitem__))(pool))
+class _Shuffled:
+    """``ids`` in a uniformly random order, produced only as far as it is read: a Fisher-Yates shuffle
+    whose swaps are kept in a dict, so reading k items costs O(k) whatever the length. ``excluded`` ids
+    are passed over. ``start`` is where its reader has moved past (see the quota loop)."""
+
+    __slots__ = ("_excluded", "_ids", "_moved", "_order", "_rng", "_skipped", "start")
+
+    def __init__(self, ids: Sequence[int], rng: random.Random, excluded: frozenset[int]) -> None:
+        self._ids = ids
+        self._rng = rng
+        self._excluded = excluded
+        self._moved: dict[int, int] = {}
+        self._order: list[int] = []
+        self._skipped = 0
+        self.start = 0
+
+    def at(self, position: int) -> int | None:
+        """The id at ``position`` of the random order, or None past the end."""
+        order, ids, moved = self._order, self._ids, self._moved
+        while len(order) <= position:
+            done = len(order) + self._skipped
+            if done >= len(ids):
+                return None
+            pick = self._rng.randrange(done, len(ids))
+            here = moved.pop(done, done)
+            value = here if pick == done else moved.get(pick, pick)
+            if pick != done:
+                moved[pick] = here
+            cid = ids[value]
+            if cid in self._excluded:
+                self._skipped += 1
+            else:
+                order.append(cid)
+        return order[position]
+
+    def rest(self) -> list[int]:
+        """Every id from ``start`` on (reads the whole order)."""
+        position = self.start
+        out = []
+        while (cid := self.at(position)) is not None:
+            out.append(cid)
+            position += 1
+        return out
 
 
 def _quota_error(quota: Quota, needed: int, available: int, why: str) -> DrawError:

@@ -10,9 +10,18 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from questionbank.draws import candidates_for, draw_questions, draw_spec, round_create_drawn
-from questionbank.engine.draws import Candidate, DrawError, SpecError, difficulty_targets, draw, parse_spec
-from questionbank.models import Exposure, Tag
+from questionbank.draws import candidates_for, draw_questions, draw_spec, pool_for, round_create_drawn
+from questionbank.engine.draws import (
+    Candidate,
+    DrawError,
+    Pool,
+    SpecError,
+    difficulty_targets,
+    draw,
+    draw_from,
+    parse_spec,
+)
+from questionbank.models import Exposure, Question, Tag, TaggedQuestion
 from tests.factories import CompetitionFactory, QuestionFactory
 
 BENCHMARKS = [f"B{i:02d}" for i in range(1, 27)]
@@ -334,3 +343,88 @@ def test_the_command_draws_a_round_prints_its_questions_and_pin_and_repeats_with
             '{"count": 9, "quotas": [{"tag": "health", "min": 9}]}',
             stdout=StringIO(),
         )
+
+
+# --- pools kept per bank state -------------------------------------------------------------------------
+
+
+def test_leaving_questions_out_of_a_pool_draws_none_of_them_and_counts_them_as_unavailable():
+    candidates = bank()
+    pool = Pool(candidates)
+    health = {c.id for c in candidates if "health" in c.tags}
+    spec = parse_spec({"count": 40, "quotas": [{"tag": "health", "min": 2}]})
+    left_out = set(sorted(health)[:60]) | {1, 2, 3}
+    for seed in range(10):
+        ids = draw_from(pool, spec, seed, left_out)
+        assert len(ids) == 40 and not set(ids) & left_out
+    with pytest.raises(DrawError) as caught:
+        draw_from(pool, parse_spec({"count": 20, "quotas": [{"tag": "health", "min": 15}]}), 1, left_out)
+    assert (caught.value.needed, caught.value.available) == (15, len(health) - 60)
+
+
+def test_a_pool_draws_the_same_as_the_candidates_it_was_built_from():
+    candidates = bank()
+    spec = parse_spec(
+        {"count": 30, "quotas": [{"each": "benchmark"}, {"tag": "health", "min": 2}]}, groups=GROUPS
+    )
+    assert draw_from(Pool(candidates), spec, "x") == draw(candidates, spec, "x")
+
+
+def question_with(*tags):
+    question = QuestionFactory()
+    question.tags.add(*tags)
+    return question
+
+
+@pytest.mark.django_db
+def test_a_drawn_pool_is_reused_until_the_bank_changes_then_rebuilt():
+    health = tag("health")
+    for _ in range(3):
+        question_with(health)
+    spec = draw_spec({"count": 2, "quotas": [{"tag": "health", "min": 2}]})
+    first = pool_for(spec)
+    assert pool_for(spec) is first
+    question_with(health)
+    assert pool_for(spec) is not first and len(pool_for(spec)) == len(first) + 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            lambda q, t: Question.objects.filter(pk=q.pk).update(status="retired"), id="retired-by-update"
+        ),
+        pytest.param(lambda q, t: Question.objects.filter(pk=q.pk).delete(), id="deleted"),
+        pytest.param(lambda q, t: q.tags.clear(), id="untagged"),
+        pytest.param(
+            lambda q, t: TaggedQuestion.objects.filter(content_object=q).delete(), id="links-deleted"
+        ),
+        pytest.param(
+            lambda q, t: Question.objects.filter(pk=q.pk).update(language="en"), id="language-by-update"
+        ),
+    ],
+)
+def test_a_question_changed_by_any_write_path_after_a_draw_is_not_drawn_from_a_stale_pool(change):
+    # Bulk actions, imports and QuerySet.update write without signals; the bank token must see them all.
+    competition = CompetitionFactory()
+    health = tag("health")
+    questions = [question_with(health) for _ in range(4)]
+    spec = {"count": 3, "language": "zh-hans", "quotas": [{"tag": "health", "min": 3}]}
+    assert len(draw_questions(spec, competition, "", seed=1)) == 3
+    change(questions[0], health)
+    for seed in range(8):
+        drawn = draw_questions(spec, competition, "", seed=seed)
+        assert questions[0].pk not in {q.pk for q in drawn}
+
+
+@pytest.mark.django_db
+def test_a_new_tag_on_a_question_counts_for_the_next_draw():
+    competition = CompetitionFactory()
+    space = tag("space")
+    question = QuestionFactory()
+    spec = {"count": 1, "quotas": [{"tag": "space", "min": 1}]}
+    with pytest.raises(DrawError):
+        draw_questions(spec, competition, "", seed=1)
+    question.tags.add(space)
+    assert draw_questions(spec, competition, "", seed=1) == [question]
