@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count
 
+from quiz.boards import Board, Standing, live_board
 from quiz.engine.rounds import Phase, QuestionState, RoundState, counted_questions
 from quiz.engine.scoring import AnswerRecord, ContestantScore, ScoredQuestion, ScoringRule, score_round
 from quiz.models import Answer, Contestant, Round, RoundQuestion
@@ -74,16 +75,6 @@ def round_scores(
 
 
 @dataclass(slots=True)
-class Standing:
-    contestant_id: int
-    nickname: str
-    team: str | None
-    score: int
-    rank: int | None
-    correct: int
-
-
-@dataclass(slots=True)
 class RoundView:
     """Everything any audience may be shown about a round at one version; frames pick from it."""
 
@@ -106,14 +97,16 @@ def active_contestants(round_id: int):
 
 
 def answer_counts(question: RoundQuestion) -> tuple[int, list[int]]:
-    """(answers, answers per choice) for one question."""
+    """(answers, answers per choice) for one question: counted per distinct choice set in the database,
+    so a question answered by 5,000 phones returns a handful of rows."""
     distribution = [0] * len(question.choices)
     total = 0
-    for choices in Answer.objects.filter(question=question).values_list("choices", flat=True):
-        total += 1
+    rows = Answer.objects.filter(question=question).order_by().values_list("choices").annotate(n=Count("id"))
+    for choices, n in rows:
+        total += n
         for c in choices:
             if 0 <= c < len(distribution):
-                distribution[c] += 1
+                distribution[c] += n
     return total, distribution
 
 
@@ -121,18 +114,9 @@ def answered_count(question_id: int) -> int:
     return Answer.objects.filter(question_id=question_id).count()
 
 
-def leaderboard_top(round_id: int, size: int | None = None) -> list[Standing]:
-    size = size or settings.QUIZ["LEADERBOARD_SIZE"]
-    rows = (
-        active_contestants(round_id)
-        .filter(rank__isnull=False)
-        .select_related("team")
-        .order_by("rank", "id")[:size]
-    )
-    return [
-        Standing(c.id, c.nickname, c.team.name if c.team else None, c.score, c.rank, c.correct_count)
-        for c in rows
-    ]
+def leaderboard_top(round_id: int, size: int | None = None, *, board: Board | None = None) -> list[Standing]:
+    """The live board's top rows (Redis or the database, see quiz/boards.py)."""
+    return (board or live_board()).top(round_id, size or settings.QUIZ["LEADERBOARD_SIZE"])
 
 
 def team_table(round_id: int) -> list[dict[str, Any]]:
@@ -158,15 +142,18 @@ def team_table(round_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def round_view(round_id: int) -> RoundView:
+def round_view(round_id: int, *, board: Board | None = None, for_contestant: bool = False) -> RoundView:
+    """``board``: where the leaderboard is read; by default the live board (quiz/boards.py).
+    ``for_contestant``: the answer counts are read only once the current question is revealed, the only
+    time a contestant is shown them (quiz/frames.py)."""
     round_ = Round.objects.select_related("competition").get(pk=round_id)
     questions = list(RoundQuestion.objects.filter(round_id=round_id).order_by("position"))
     view = RoundView(round=round_, questions=questions, participants=active_contestants(round_id).count())
     current = view.current
-    if current is not None:
+    if current is not None and (not for_contestant or current.revealed_at is not None):
         view.answered, view.distribution = answer_counts(current)
     if round_.phase in (Phase.REVEALED, Phase.LEADERBOARD, Phase.FINISHED):
-        view.leaderboard = leaderboard_top(round_id)
+        view.leaderboard = leaderboard_top(round_id, board=board)
         view.teams = team_table(round_id)
     return view
 

@@ -24,7 +24,7 @@ from competition.matches import match_team_ids
 from competition.models import Registration
 from questionbank.models import QuestionKind, Status
 from questionbank.services import exposure_record, latest_revision
-from quiz import broadcast, nicknames, selectors
+from quiz import boards, broadcast, nicknames, selectors
 from quiz.engine import rounds as engine
 from quiz.engine.rounds import Event, Phase, RoundState, Transition
 from quiz.engine.scoring import ScoringRule, rank
@@ -98,6 +98,8 @@ def round_create(
                         choices=list(q.choices),
                         correct=sorted(q.correct),
                         explanation=q.explanation,
+                        image=q.image.name,
+                        image_alt=q.image_alt if q.image else "",
                         duration_ms=q.time_limit * 1000,
                     )
                     for position, q in enumerate(questions)
@@ -200,7 +202,8 @@ def _apply(
             personal = None
             if any(e.name in _STANDINGS_EVENTS for e in result.events):
                 personal = standings_refresh(round_id=round_id, state=after, event_index=last.index)
-            view = selectors.round_view(round_id)
+            # The database, not the live board: Redis gets these standings only once this commits.
+            view = selectors.round_view(round_id, board=boards.DatabaseBoard())
             broadcast.publish_on_commit(round_id, _state_message(view, last, now, personal))
             return result
     raise QuizError("busy", "the round changed several times at once; try again")
@@ -291,8 +294,18 @@ def _ensure_closed_if_due(round_id: int, now: datetime) -> None:
     q = RoundQuestion.objects.only("deadline", "paused_remaining_ms").get(
         round_id=round_id, position=round_.current_index
     )
-    if q.paused_remaining_ms is None and q.deadline is not None and q.deadline <= now:
+    if _deadline_missed(round_, q, now):
         round_close_if_due(round_id=round_id, now=now)
+
+
+def _deadline_missed(round_: Round, question: RoundQuestion | None, now: datetime) -> bool:
+    return (
+        round_.phase == Phase.OPEN
+        and question is not None
+        and question.paused_remaining_ms is None
+        and question.deadline is not None
+        and question.deadline <= now
+    )
 
 
 # --- standings -----------------------------------------------------------------------------------------
@@ -306,10 +319,14 @@ def standings_refresh(*, round_id: int, state: RoundState, event_index: int | No
     round_ = Round.objects.get(pk=round_id)
     rule = ScoringRule.from_dict(round_.scoring)
     contestants = {
-        c.id: c for c in selectors.active_contestants(round_id).only("id", "score", "rank", "correct_count")
+        c.id: c
+        for c in selectors.active_contestants(round_id)
+        .select_related("team")
+        .only("id", "score", "rank", "correct_count", "nickname", "team__name")
     }
     scores = selectors.round_scores(round_, contestants, state=state)
     changed = []
+    board: list[boards.Standing] = []
     personal: dict[str, str] = {}
     for ranked in rank(scores.values(), rule.tie_breaks):
         s = ranked.score
@@ -317,6 +334,8 @@ def standings_refresh(*, round_id: int, state: RoundState, event_index: int | No
         if (c.score, c.rank, c.correct_count) != (s.points, ranked.rank, s.correct):
             c.score, c.rank, c.correct_count = s.points, ranked.rank, s.correct
             changed.append(c)
+        team = c.team.name if c.team else None
+        board.append(boards.Standing(c.id, c.nickname, team, s.points, ranked.rank, s.correct))
         if event_index is not None:
             outcome = s.outcomes.get(event_index)
             personal[str(c.id)] = dumps(
@@ -333,6 +352,7 @@ def standings_refresh(*, round_id: int, state: RoundState, event_index: int | No
                 }
             )
     _write_standings(changed)
+    boards.live_board().publish_on_commit(round_id, state.version, board)
     return personal
 
 
@@ -396,9 +416,12 @@ class Welcome:
 
 
 def _welcome(contestant: Contestant, now: datetime) -> Welcome:
-    _ensure_closed_if_due(contestant.round_id, now)
-    view = selectors.round_view(contestant.round_id)
-    contestant.refresh_from_db(fields=["score", "rank", "correct_count"])
+    """The snapshot for a contestant just read from the database (a join storm runs this per phone, so it
+    reads the round once: the missed-deadline check uses the same view)."""
+    view = selectors.round_view(contestant.round_id, for_contestant=True)
+    if _deadline_missed(view.round, view.current, now):
+        round_close_if_due(round_id=contestant.round_id, now=now)
+        view = selectors.round_view(contestant.round_id, for_contestant=True)
     frame = {
         "type": "welcome",
         "version": view.round.version,
@@ -522,6 +545,7 @@ def contestant_kick(*, round_id: int, contestant_id: int, actor, now: datetime) 
         Contestant.objects.filter(pk=contestant_id).update(
             kicked_at=now, token_nonce=secrets.token_urlsafe(9), rank=None
         )
+        boards.live_board().forget_on_commit(round_id)  # the next read rebuilds it without them
         round_ = Round.objects.only("version").get(pk=round_id)
         RoundLog.objects.create(
             round_id=round_id,
