@@ -142,6 +142,8 @@ USE_TZ = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 TAGGIT_CASE_INSENSITIVE = True
+# The revision diff compares foreign keys by id; otherwise any change elsewhere in a revision lists every one.
+REVERSION_COMPARE_FOREIGN_OBJECTS_AS_ID = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -168,6 +170,15 @@ QUIZ = {
     # Display and host receive the answered count at most this often per process.
     "COUNT_THROTTLE_SECONDS": env.float("QUIZ_COUNT_THROTTLE_SECONDS", default=0.3),
     "LEADERBOARD_SIZE": env.int("QUIZ_LEADERBOARD_SIZE", default=10),
+    # Flood control per socket (docs/protocol.md, section 9): a burst, then a steady rate; frames over it
+    # get "rate_limited"; a socket that keeps flooding is closed with 4008.
+    "FRAME_RATE": env.float("QUIZ_FRAME_RATE", default=20.0),
+    "FRAME_BURST": env.float("QUIZ_FRAME_BURST", default=40.0),
+    "FLOOD_CLOSE_AFTER": env.float("QUIZ_FLOOD_CLOSE_AFTER", default=100.0),
+    # A socket whose unsent output passes this many bytes (it stopped reading) is dropped; it resumes.
+    "SEND_BUFFER_BYTES": env.int("QUIZ_SEND_BUFFER_BYTES", default=256 * 1024),
+    # The same cap counted in frames, where the server's write buffer cannot be read.
+    "SEND_BUFFER_FRAMES": env.int("QUIZ_SEND_BUFFER_FRAMES", default=500),
 }
 
 LOGGING = {

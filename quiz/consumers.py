@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from quiz import batching, protocol, services
 from quiz.engine.rounds import IllegalTransition
+from quiz.engine.throttle import FrameBucket, Verdict
 from quiz.hub import Sink, get_hub
 from quiz.protocol import ProtocolError
 from quiz.services import QuizError
@@ -44,6 +45,14 @@ class QuizConsumer(AsyncWebsocketConsumer):
         super().__init__(*args, **kwargs)
         self.sink: Sink | None = None
         self.round_id: int | None = None
+        limits = settings.QUIZ
+        self.bucket = FrameBucket.full(
+            rate=limits["FRAME_RATE"],
+            burst=limits["FRAME_BURST"],
+            close_after=limits["FLOOD_CLOSE_AFTER"],
+            now=time.monotonic(),
+        )
+        self.closing = False
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels would run close_old_connections() in a thread before every message; see module docstring.
@@ -78,7 +87,9 @@ class QuizConsumer(AsyncWebsocketConsumer):
 
     async def subscribe(self, round_id: int, contestant_id: int | None = None) -> None:
         self.round_id = round_id
-        self.sink = Sink(self.base_send, self.audience, contestant_id, on_close=self.kicked)
+        self.sink = Sink(
+            self.base_send, self.audience, contestant_id, on_close=self.kicked, on_overflow=self.too_slow
+        )
         await get_hub().attach(round_id, self.sink)
 
     async def go_live(self, snapshot: dict[str, Any]) -> None:
@@ -94,7 +105,26 @@ class QuizConsumer(AsyncWebsocketConsumer):
     async def kicked(self) -> None:
         await self.close(code=protocol.CLOSE_FORBIDDEN)
 
+    async def too_slow(self) -> None:
+        await self.close(code=protocol.CLOSE_TOO_SLOW)
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closing:
+            return  # closed for flooding; frames still queued behind the close are not read
+        verdict = self.bucket.take(time.monotonic())
+        if verdict is not Verdict.ACCEPT:
+            await self.refuse(
+                ProtocolError(
+                    "rate_limited",
+                    "too many frames; wait before sending again",
+                    retry_after_ms=self.bucket.retry_after_ms(),
+                )
+            )
+            if verdict is Verdict.CLOSE:
+                self.closing = True
+                logger.info("closing a %s socket that kept flooding", self.audience)
+                await self.close(code=protocol.CLOSE_FLOODING)
+            return
         kind = None
         try:
             content = protocol.decode(text_data, max_bytes=settings.QUIZ["MAX_FRAME_BYTES"])

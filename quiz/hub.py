@@ -12,13 +12,16 @@ here is the source of truth: a restarted process resubscribes when its sockets c
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from quiz.broadcast import group_name
 
@@ -27,10 +30,61 @@ logger = logging.getLogger(__name__)
 BACKLOG_LIMIT = 200  # frames held for a socket that is still being sent its snapshot
 
 
-class Sink:
-    """One socket as the hub sees it: where to write, who is behind it, and whether it is live yet."""
+class Frame:
+    """One outbound text frame, shared by every socket it goes to; its wire bytes are built once."""
 
-    __slots__ = ("_send", "audience", "backlog", "contestant_id", "live", "on_close", "version")
+    __slots__ = ("_wire", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._wire: bytes | None = None
+
+    @property
+    def wire(self) -> bytes:
+        """The whole WebSocket text frame as a server sends it: unmasked, uncompressed (RFC 6455, 5.2)."""
+        if self._wire is None:
+            payload = self.text.encode()
+            size = len(payload)
+            if size < 126:
+                header = bytes((0x81, size))
+            elif size < 65536:
+                header = bytes((0x81, 126)) + size.to_bytes(2, "big")
+            else:
+                header = bytes((0x81, 127)) + size.to_bytes(8, "big")
+            self._wire = header + payload
+        return self._wire
+
+
+class Sink:
+    """One socket as the hub sees it: where to write, who is behind it, and whether it is live yet.
+
+    Writes never wait for a client. On daphne a frame goes straight into the connection's Twisted
+    transport (the ASGI ``send`` would cost a coroutine, a dict and an encode per socket and leave every
+    byte buffered until the whole broadcast is framed); on servers whose transport reports its buffer
+    (uvicorn) through the ASGI ``send``, which does not wait there. Anything else is sent through an
+    outbox drained by one task, so a ``send`` that blocks holds up only its own socket. In every case a
+    socket whose unsent output passes the cap (``QUIZ_SEND_BUFFER_BYTES``, or ``QUIZ_SEND_BUFFER_FRAMES``
+    where bytes cannot be read) has stopped reading: it is dropped, and the phone resumes with a fresh
+    ``welcome`` that carries everything it missed.
+    """
+
+    __slots__ = (
+        "_drainer",
+        "_outbox",
+        "_send",
+        "_transport",
+        "_wire_to",
+        "audience",
+        "backlog",
+        "cap_bytes",
+        "cap_frames",
+        "contestant_id",
+        "dropped",
+        "live",
+        "on_close",
+        "on_overflow",
+        "version",
+    )
 
     def __init__(
         self,
@@ -38,35 +92,198 @@ class Sink:
         audience: str,
         contestant_id: int | None = None,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        on_overflow: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._send = send
         self.audience = audience
         self.contestant_id = contestant_id
         self.live = False
-        self.backlog: list[tuple[int, str]] = []
+        self.backlog: list[tuple[int, Frame]] = []
         self.on_close = on_close
+        self.on_overflow = on_overflow  # closes the socket where the hub cannot drop the connection itself
         self.version = 0  # the newest round version this socket has been sent
+        self.dropped = False
+        limits = settings.QUIZ
+        self.cap_bytes: int = limits["SEND_BUFFER_BYTES"]
+        self.cap_frames: int = limits["SEND_BUFFER_FRAMES"]
+        self._wire_to = daphne_protocol(send)
+        self._transport = None if self._wire_to is not None else asyncio_transport(send)
+        self._outbox: deque[Frame] = deque()
+        self._drainer: asyncio.Task | None = None
 
-    async def write(self, version: int, text: str) -> None:
+    @property
+    def direct(self) -> bool:
+        """Whether frames go straight into the server's transport (daphne's fast path)."""
+        return self._wire_to is not None
+
+    def write(self, version: int, frame: Frame | str) -> None:
+        """Send ``frame`` to this socket without waiting for it (held until the socket is live)."""
+        if isinstance(frame, str):
+            frame = Frame(frame)
+        if self.dropped:
+            return
         if not self.live:
             if len(self.backlog) < BACKLOG_LIMIT:
-                self.backlog.append((version, text))
+                self.backlog.append((version, frame))
             return
         self.version = max(self.version, version)
+        if self._wire_to is not None and self._write_direct(frame):
+            return
+        if self._transport is not None and self._transport.get_write_buffer_size() > self.cap_bytes:
+            self._overflow()
+            return
+        if self._outbox or self._drainer is not None:
+            # A send of ours is still under way: queue behind it, so this socket's order holds.
+            if len(self._outbox) >= self.cap_frames:
+                self._overflow()
+                return
+            self._outbox.append(frame)
+            return
+        self._start_send(frame)
+
+    def _write_direct(self, frame: Frame) -> bool:
+        """Daphne: hand the frame to the kernel now; False if the connection left the expected shape.
+
+        When nothing of ours is waiting to go out, the bytes go straight to the socket: a loopback or
+        LAN client usually takes the whole frame at once, and Twisted is never asked to watch the socket
+        (which would cost two epoll changes and a callback per socket per broadcast). Whatever the
+        kernel does not take, Twisted's buffer keeps, and later frames queue behind it, in order.
+        """
+        protocol = self._wire_to
+        if protocol.state != protocol.STATE_OPEN:
+            return True  # closing or closed: nothing more goes to this socket
+        if protocol.send_queue or protocol._perMessageCompress is not None:
+            return False  # autobahn is trickling bytes out, or compresses: its own path keeps order
+        transport = protocol.transport
+        pending = len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+        wire = frame.wire
+        if pending:
+            # Output still unsent from earlier frames: a client that reads has taken them by now.
+            if pending > self.cap_bytes:
+                self._overflow()
+            else:
+                transport.write(wire)
+            return True
+        if not transport.connected or transport.disconnecting:
+            return True
         try:
-            await self._send({"type": "websocket.send", "text": text})
+            sent = transport.socket.send(wire)
+        except OSError:  # would block, or the peer is gone: Twisted's buffer and error handling take it
+            sent = 0
+        if sent < len(wire):
+            transport.write(wire[sent:])
+        return True
+
+    def _start_send(self, frame: Frame) -> None:
+        """Run the ASGI send up to its first wait; only a send that really waits gets a task."""
+        coro = self._send({"type": "websocket.send", "text": frame.text})
+        try:
+            waiting_on = coro.send(None)
+        except StopIteration:
+            return
         except Exception:  # a socket that went away mid-write must not stop the others
             logger.debug("write to a closed socket dropped", exc_info=True)
+            return
+        self._drainer = asyncio.get_running_loop().create_task(self._drain(_Resumed(coro, waiting_on)))
+
+    async def _drain(self, first: Awaitable[None]) -> None:
+        try:
+            await first
+            while self._outbox and not self.dropped:
+                frame = self._outbox.popleft()
+                await self._send({"type": "websocket.send", "text": frame.text})
+        except Exception:
+            logger.debug("write to a closed socket dropped", exc_info=True)
+        finally:
+            self._drainer = None
+
+    async def flushed(self) -> None:
+        """Wait until every frame written so far has been handed to the server."""
+        while self._drainer is not None:
+            await asyncio.shield(self._drainer)
+
+    def _overflow(self) -> None:
+        """The client stopped reading: drop the connection so its buffer is freed at once."""
+        if self.dropped:
+            return
+        self.dropped = True
+        self._outbox.clear()
+        logger.info("%s socket stopped reading: unsent output over the cap; dropped", self.audience)
+        if self._wire_to is not None:
+            self._wire_to.transport.abortConnection()
+        elif self._transport is not None:
+            self._transport.abort()
+        elif self.on_overflow is not None:
+            asyncio.get_running_loop().create_task(self.on_overflow())
 
     async def go_live(self, snapshot_version: int) -> None:
         """Start writing; first send held frames newer than the snapshot the socket was just sent."""
         backlog, self.backlog = self.backlog, []
         self.live = True
         self.version = max(self.version, snapshot_version)
-        for version, text in backlog:
+        for version, frame in backlog:
             # Same-version frames too: joins and answered counts do not bump the round's version.
             if version >= snapshot_version:
-                await self.write(version, text)
+                self.write(version, frame)
+
+
+class _Resumed:
+    """Awaits the rest of a coroutine that has already run up to ``waiting_on``, its first wait."""
+
+    __slots__ = ("coro", "waiting_on")
+
+    def __init__(self, coro, waiting_on) -> None:
+        self.coro = coro
+        self.waiting_on = waiting_on
+
+    def __await__(self):
+        pending = self.waiting_on
+        while True:
+            try:
+                sent = yield pending
+            except BaseException as exc:
+                try:
+                    pending = self.coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    pending = self.coro.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+
+
+def daphne_protocol(send: Callable[..., Any]) -> Any | None:
+    """The autobahn protocol behind daphne's ASGI ``send``, when ``send`` is exactly daphne's shape.
+
+    daphne hands each application ``functools.partial(server.handle_reply, protocol)``. Only a plain TCP
+    transport with Twisted's write buffer qualifies (TLS or anything unexpected takes the ASGI path).
+    """
+    if not isinstance(send, functools.partial) or len(send.args) != 1 or send.keywords:
+        return None
+    owner = getattr(send.func, "__self__", None)
+    if getattr(send.func, "__name__", "") != "handle_reply" or type(owner).__module__ != "daphne.server":
+        return None
+    protocol = send.args[0]
+    transport = getattr(protocol, "transport", None)
+    needed = ("dataBuffer", "offset", "_tempDataLen", "write", "abortConnection", "socket", "connected")
+    if not all(
+        hasattr(protocol, name) for name in ("state", "STATE_OPEN", "send_queue", "_perMessageCompress")
+    ):
+        return None
+    if transport is None or not all(hasattr(transport, name) for name in needed):
+        return None
+    return protocol
+
+
+def asyncio_transport(send: Callable[..., Any]) -> Any | None:
+    """The asyncio transport behind an ASGI ``send`` bound to a server protocol object (uvicorn's shape)."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None or not callable(getattr(transport, "get_write_buffer_size", None)):
+        return None
+    if not callable(getattr(transport, "abort", None)):
+        return None
+    return transport
 
 
 class RoundChannel:
@@ -128,14 +345,17 @@ class RoundChannel:
         frames: dict[str, str] = message.get("frames") or {}
         personal: dict[str, str] = message.get("personal") or {}
         for audience, text in frames.items():
+            frame = Frame(text)  # serialised and framed once for every socket of the audience
             for sink in list(self.by_audience.get(audience, ())):
-                await sink.write(version, text)
+                sink.write(version, frame)
         for contestant_id, text in personal.items():
+            frame = Frame(text)
             for sink in list(self.by_contestant.get(int(contestant_id), ())):
-                await sink.write(version, text)
+                sink.write(version, frame)
         for contestant_id in message.get("close") or ():
             for sink in list(self.by_contestant.get(contestant_id, ())):
                 if sink.on_close is not None:
+                    await sink.flushed()  # the "kicked" frame goes out before the close
                     await sink.on_close()
         if "deadline" in message:
             self.watch_deadline(message["deadline"], version)

@@ -21,16 +21,21 @@ MAX_CODE = 12
 CLOSE_UNAUTHENTICATED = 4001  # the host socket needs a logged-in user
 CLOSE_FORBIDDEN = 4003  # logged in without host rights on this round's competition; or kicked
 CLOSE_NOT_FOUND = 4004  # no such round (host: id; display: live PIN)
+CLOSE_FLOODING = 4008  # kept sending frames far over the rate limit after "rate_limited" errors
+CLOSE_TOO_SLOW = 4009  # stopped reading: unsent output passed the per-socket cap; resume to catch up
 
 
 class ProtocolError(Exception):
     """A frame we refuse. ``code`` is stable and documented in docs/protocol.md."""
 
-    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, *, field: str | None = None, retry_after_ms: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
+        self.retry_after_ms = retry_after_ms  # rate_limited only: when a frame would be accepted again
 
 
 # --- inbound commands --------------------------------------------------------------------------------
@@ -223,6 +228,8 @@ def error_frame(exc: ProtocolError | Any, *, version: int | None, ref: str | Non
         frame["field"] = exc.field
     if ref:
         frame["ref"] = ref
+    if getattr(exc, "retry_after_ms", None) is not None:
+        frame["retry_after_ms"] = exc.retry_after_ms
     return frame
 
 
@@ -245,6 +252,7 @@ _QUESTION_PUBLIC = {
         "remaining_ms",
         "paused",
         "voided",
+        "image",
     ],
     "properties": {
         "index": _INT,
@@ -257,6 +265,13 @@ _QUESTION_PUBLIC = {
         "remaining_ms": _INT,
         "paused": {"type": "boolean"},
         "voided": {"type": "boolean"},
+        # the question's picture (URL under MEDIA_URL, description for alt text), or null
+        "image": {
+            "type": ["object", "null"],
+            "required": ["url", "alt"],
+            "properties": {"url": _STR, "alt": _STR},
+            "additionalProperties": False,
+        },
         # present only once revealed (contestant, display) or always (host)
         "correct": {"type": "array", "items": _INT},
         "explanation": _STR,
@@ -390,6 +405,8 @@ SERVER_FRAME_SCHEMAS: dict[str, dict[str, Any]] = {
     "kicked": _frame("kicked", ["message"], {"message": _STR}),
     "pong": _frame("pong", ["t", "server_time"], {"t": {"type": ["number", "null"]}, "server_time": _INT}),
     "error": _frame(
-        "error", ["code", "message"], {"code": _STR, "message": _STR, "field": _STR, "ref": _STR}
+        "error",
+        ["code", "message"],
+        {"code": _STR, "message": _STR, "field": _STR, "ref": _STR, "retry_after_ms": _INT},
     ),
 }

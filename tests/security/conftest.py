@@ -1,0 +1,3 @@
+"""The security tests play real rounds with the same factory as the live-round tests."""
+
+from tests.quiz.conftest import make_round  # noqa: F401
