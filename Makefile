@@ -33,11 +33,11 @@ demo: migrate ## Load the demo competition, questions, round and host account (i
 run: demo ## Set up everything and serve on http://$(HOST):$(PORT) (embedded SQLite + in-process layer)
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) -v 0 config.asgi:application
 
-browser: ## Make sure Debian's chromium and CJK fonts are there for browser tests
-	@if [ ! -x /usr/bin/chromium ]; then \
+browser: ## Make sure Debian's chromium, CJK fonts and nginx (for the proxy test) are there for the tests
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji) >/dev/null; \
-	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji"; exit 1; fi; \
+	    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji nginx-light) >/dev/null; \
+	  else echo "The tests need Debian's chromium and nginx: sudo apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji nginx-light"; exit 1; fi; \
 	fi
 
 test: install browser ## Run the whole suite (embedded default; set DATABASE_URL and REDIS_URL for the services)
@@ -58,7 +58,10 @@ messages: install ## Update and compile the zh-Hans translations
 bench: install ## Load benchmark beside a raw baseline (N=, PROCS=, SERVER=daphne|uvicorn)
 	$(PY) -m bench.run --n $(N) --procs $(PROCS) --server $(SERVER)
 
+bench-standings: install ## Standings over 100,000 contestants x 10 answers (STACK=postgres|sqlite)
+	$(PY) -m bench.standings --stack $(or $(STACK),postgres)
+
 clean: ## Remove the database, static files and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache
 
-.PHONY: help install migrate demo run browser test lint format messages bench clean
+.PHONY: help install migrate demo run browser test lint format messages bench bench-standings clean
