@@ -179,6 +179,8 @@ QUIZ = {
     "SEND_BUFFER_BYTES": env.int("QUIZ_SEND_BUFFER_BYTES", default=256 * 1024),
     # The same cap counted in frames, where the server's write buffer cannot be read.
     "SEND_BUFFER_FRAMES": env.int("QUIZ_SEND_BUFFER_FRAMES", default=500),
+    # A round event Redis could not take (restarting) is sent again until it answers, for at most this long.
+    "PUBLISH_RETRY_SECONDS": env.float("QUIZ_PUBLISH_RETRY_SECONDS", default=30.0),
 }
 
 LOGGING = {

@@ -28,6 +28,7 @@ from quiz.broadcast import group_name
 logger = logging.getLogger(__name__)
 
 BACKLOG_LIMIT = 200  # frames held for a socket that is still being sent its snapshot
+RECENT_IDS = 256  # message ids a round channel remembers, to deliver a message sent twice once
 
 
 class Frame:
@@ -300,6 +301,10 @@ class RoundChannel:
         self.deadline_ms: int | None = None
         self.clock_version = 0  # the round version the scheduled deadline came from
         self.ready = asyncio.Event()
+        # Ids of the messages delivered lately, and the newest version delivered: a message sent again
+        # after a Redis outage (quiz.broadcast.Outbox) reaches each socket once, and never after a newer one.
+        self.recent_ids: deque[str] = deque(maxlen=RECENT_IDS)
+        self.delivered_version = 0
 
     def add(self, sink: Sink) -> None:
         self.sinks.add(sink)
@@ -342,6 +347,14 @@ class RoundChannel:
 
     async def deliver(self, message: dict[str, Any]) -> None:
         version = message["version"]
+        message_id = message.get("id")
+        if message_id is not None:
+            if message_id in self.recent_ids:
+                return
+            if message.get("echo") and version < self.delivered_version:
+                return
+            self.recent_ids.append(message_id)
+        self.delivered_version = max(self.delivered_version, version)
         frames: dict[str, str] = message.get("frames") or {}
         personal: dict[str, str] = message.get("personal") or {}
         for audience, text in frames.items():
