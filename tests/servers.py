@@ -75,9 +75,19 @@ class DaphneFleet:
             wait_for_port(port, proc, lambda port=port: self.log(port))
         return ports
 
+    def start_again(self) -> None:
+        """A new process on every port whose process was stopped or killed: clients find the same address."""
+        again = [i for i, proc in enumerate(self.procs) if proc is None]
+        for i in again:
+            self.procs[i] = self._spawn(self.ports[i])
+        for i in again:
+            port = self.ports[i]
+            wait_for_port(port, self.procs[i], lambda port=port: self.log(port))
+
     def _spawn(self, port: int) -> subprocess.Popen:
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0"]
-        self.logs[port] = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as the fleet; close() closes it)
+        if port not in self.logs:  # a restarted process writes on after its predecessor
+            self.logs[port] = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as the fleet; close() closes it)
         return subprocess.Popen(
             [*command, "config.asgi:application"],
             cwd=ROOT,

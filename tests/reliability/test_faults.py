@@ -17,6 +17,7 @@ import pytest
 import websockets
 from asgiref.sync import sync_to_async
 
+from quiz.engine.scoring import ScoringRule, base_points
 from quiz.models import Answer, RoundLog
 from tests.live import session_cookie_for
 from tests.servers import daphne_fleet, private_redis
@@ -365,4 +366,81 @@ async def test_redis_restarted_mid_question_every_process_hears_the_round_again(
         assert {c["reason"] for c in closes} == {"deadline"}
         await reveal_and_open_the_next(console, phones)
 
+    assert await deadline_closes(round_.id) == 1
+
+
+@pytest.mark.parametrize("how", ["stopped", "killed"])
+async def test_every_server_restarted_mid_question_the_round_resumes_at_the_same_question_and_deadline(
+    make_round, processes, how
+):
+    """A deploy restarts every process (SIGTERM); a power cut kills them all (SIGKILL). Either way the
+    round lives in the database: it comes back at the same question with the same deadline."""
+    time_limit = 25
+    round_, user = await make_round(questions=2, time_limit=time_limit)
+    console = Console(round_.id, await session_cookie_for(user))
+
+    with daphne_fleet(processes) as fleet:
+        await console.connect(fleet.ports[0])
+        phones = await join_all(30, round_.pin, fleet.ports)
+        choice = {p: (int(p.name[1:]) // 2) % 2 for p in phones}  # choice 0 is the key of question 0
+        await console.command({"type": "open", "question": 0})
+        opened = await everyone_sees(phones, event("question.opened", 0))
+        deadline = opened[0]["round"]["question"]["deadline"]
+        early, late = phones[::2], phones[1::2]
+        acks = {p: await p.answer(0, choice[p]) for p in early}
+        assert all(ack["type"] == "ack" for ack in acks.values())
+
+        # when: every server process goes away at once and comes back on the same ports
+        if how == "killed":
+            for port in fleet.live_ports:
+                fleet.kill(port)
+        else:
+            fleet.stop_all()
+        await on_all([*phones, console], lambda client: client.disconnected())
+        fleet.start_again()
+
+        # then: each phone resumes at question 0, still open, with the same deadline and its stored answer
+        welcomes = await on_all(phones, lambda p: p.resume(fleet.ports[int(p.name[1:]) % len(fleet.ports)]))
+        for phone, welcome in zip(phones, welcomes, strict=True):
+            assert welcome["round"]["phase"] == "open" and welcome["round"]["current"] == 0, phone.name
+            assert welcome["round"]["question"]["deadline"] == deadline, phone.name
+            ack = acks.get(phone)
+            expected = ack and {"question": 0, "choices": ack["choices"], "received_at": ack["received_at"]}
+            assert welcome["me"]["answer"] == expected, phone.name
+        await console.connect(fleet.ports[-1])
+
+        # answers keep coming: the late half is acked, a repeat from the early half gets its first answer back
+        for phone in late:
+            acks[phone] = await phone.answer(0, choice[phone])
+            assert acks[phone]["type"] == "ack" and acks[phone]["duplicate"] is False, acks[phone]
+        repeat = await early[0].answer(0, 1 - choice[early[0]])
+        assert repeat["duplicate"] is True and repeat["choices"] == acks[early[0]]["choices"]
+
+        # the new processes close the question at the old deadline, once; the host reveals
+        closes = await everyone_sees(phones, event("question.closed", 0))
+        assert {c["reason"] for c in closes} == {"deadline"}
+        await console.command({"type": "reveal", "question": 0})
+        results = dict(zip(phones, await everyone_sees(phones, result_of(0)), strict=True))
+        await console.close()
+        await on_all(phones, lambda p: p.close())
+
+    # the scores are those of the stored answers, timed from the question's opening before the restart
+    opened_at = deadline - time_limit * 1000
+    for phone, result in results.items():
+        right = choice[phone] == 0
+        assert result["correct"] is right and result["answered"] is True, phone.name
+        points = base_points(
+            ScoringRule(),
+            elapsed_ms=acks[phone]["received_at"] - opened_at,
+            time_allowed_ms=time_limit * 1000,
+            weight=1,
+        )
+        assert abs(result["points"] - (points if right else 0)) <= 1, (phone.name, result, points)
+        assert result["score"] == result["points"]
+    assert min(results[p]["points"] for p in early if choice[p] == 0) > max(
+        results[p]["points"] for p in late if choice[p] == 0
+    ), "answers after the restart were later, so they earn less"
+    assert_acks_stored(
+        {(p.contestant_id, 0): ack for p, ack in acks.items()}, await stored_answers(round_.id)
+    )
     assert await deadline_closes(round_.id) == 1
