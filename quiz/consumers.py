@@ -160,7 +160,9 @@ class ContestantConsumer(QuizConsumer):
                 raise ProtocolError("already_joined", "this socket has already joined a round")
             token = command.token if isinstance(command, protocol.Resume) else None
             if isinstance(command, protocol.Join):
-                joined = await services.ajoin(pin=command.pin, nickname=command.nickname, code=command.code)
+                joined = await services.ajoin(
+                    pin=command.pin, nickname=command.nickname, code=command.code, key=command.key
+                )
                 token = joined.token
             await self.start(token)
         else:

@@ -103,6 +103,9 @@ class Contestant(models.Model):
     )
     # Part of the signed reconnect token: a kick rotates it, so the old token stops working.
     token_nonce = models.CharField(max_length=16, default=new_token_nonce)
+    # The phone's random key from its join frame: the same join sent again (the welcome was lost) finds
+    # this contestant instead of refusing the nickname as taken. Empty for code joins and old clients.
+    join_key = models.CharField(max_length=64, blank=True, default="")
     joined_at = models.DateTimeField(auto_now_add=True)
     kicked_at = models.DateTimeField(null=True, blank=True)
     # A cache of the latest standings, written at each reveal; recomputable from the answer log.

@@ -16,6 +16,8 @@ from typing import Any
 MAX_CHOICES = 6
 MAX_NICKNAME = 20
 MAX_CODE = 12
+JOIN_KEY_MIN, JOIN_KEY_MAX = 16, 64
+JOIN_KEY_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 # Close codes (WebSocket close frames). Authorisation failures close; bad input does not.
 CLOSE_UNAUTHENTICATED = 4001  # the host socket needs a logged-in user
@@ -51,6 +53,7 @@ class Join:
     pin: str
     nickname: str | None
     code: str | None
+    key: str | None = None  # the phone's own random key: a repeated join returns the same contestant
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +165,14 @@ def parse_contestant(content: dict[str, Any]) -> Ping | Join | Resume | SubmitAn
             raise ProtocolError(
                 "invalid_field", "join with either a 'nickname' or a 'code'", field="nickname"
             )
-        return Join(pin=pin, nickname=nickname, code=code)
+        key = _str(content, "key", max_length=JOIN_KEY_MAX)
+        if key is not None and (len(key) < JOIN_KEY_MIN or not JOIN_KEY_ALPHABET.issuperset(key)):
+            raise ProtocolError(
+                "invalid_field",
+                f"'key' must be {JOIN_KEY_MIN}-{JOIN_KEY_MAX} letters, digits, '-' or '_'",
+                field="key",
+            )
+        return Join(pin=pin, nickname=nickname, code=code, key=key)
     if kind == "resume":
         token = _str(content, "token", max_length=300)
         if not token:

@@ -439,11 +439,16 @@ class Joined:
     token: str
 
 
-def contestant_join(*, pin: str, nickname: str | None = None, code: str | None = None) -> Joined:
+def contestant_join(
+    *, pin: str, nickname: str | None = None, code: str | None = None, key: str | None = None
+) -> Joined:
     """Join a live round by PIN with a nickname (open rounds) or a contestant code (registered).
 
     Returns the contestant's identity and reconnect token; the snapshot comes from ``contestant_resume``,
     taken after the socket has subscribed to the round so no event can fall between the two.
+
+    ``key`` is the phone's own random join key. A phone whose connection dropped before the ``welcome``
+    sends the same join again: with the same nickname and key it is the same contestant, not a clash.
     """
     round_ = selectors.round_for_pin(pin)
     if round_ is None:
@@ -474,15 +479,29 @@ def contestant_join(*, pin: str, nickname: str | None = None, code: str | None =
             name = nicknames.validate(nickname or "")
         except nicknames.NicknameError as exc:
             raise QuizError(exc.code, exc.message) from None
-        contestant = _create_contestant(round_, name, registration=None, team=None)
+        contestant = _repeated_join(round_, name, key) or _create_contestant(
+            round_, name, registration=None, team=None, key=key
+        )
     return Joined(contestant.id, round_.id, contestant_token(contestant))
 
 
-def _create_contestant(round_: Round, nickname: str, *, registration, team) -> Contestant:
+def _repeated_join(round_: Round, nickname: str, key: str | None) -> Contestant | None:
+    """The contestant this phone already made with this nickname, if the join is a repeat."""
+    if not key:
+        return None
+    contestant = Contestant.objects.filter(round=round_, nickname=nickname, join_key=key).first()
+    if contestant is not None and contestant.kicked_at is not None:
+        raise QuizError("kicked", "the host removed you from this round")
+    return contestant
+
+
+def _create_contestant(
+    round_: Round, nickname: str, *, registration, team, key: str | None = None
+) -> Contestant:
     try:
         with transaction.atomic():
             contestant = Contestant.objects.create(
-                round=round_, nickname=nickname, registration=registration, team=team
+                round=round_, nickname=nickname, registration=registration, team=team, join_key=key or ""
             )
             participants = selectors.active_contestants(round_.id).count()
             info = {"id": contestant.id, "nickname": nickname, "team": team.name if team else None}
@@ -500,6 +519,10 @@ def _create_contestant(round_: Round, nickname: str, *, registration, team) -> C
                 ),
             )
     except IntegrityError:
+        # Two joins from one phone can race (the repeat arrives on a new socket before the first commits).
+        repeated = _repeated_join(round_, nickname, key)
+        if repeated is not None:
+            return repeated
         raise QuizError("nickname_taken", "someone in this round already has that nickname") from None
     return contestant
 

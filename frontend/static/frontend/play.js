@@ -8,12 +8,26 @@ import { bindBadge, choiceParts, Countdown, el, remainingMs, renderLeaderboard, 
 
 const KEYS = {
   lastPin: "jjq:lastPin",
+  joinKey: "jjq:joinKey",
   token: (pin) => `jjq:token:${pin}`,
   pending: (pin) => `jjq:pending:${pin}`,
   results: (pin) => `jjq:results:${pin}`,
 };
 
 const $ = (selector) => document.querySelector(selector);
+
+/** This phone's random join key (docs/protocol.md, 4.2): the join frame is sent again on every reconnect
+ * until a welcome arrives, and with the same nickname and key it is the same contestant. */
+function joinKey() {
+  let key = store.get(KEYS.joinKey);
+  if (!key || !/^[A-Za-z0-9_-]{16,64}$/.test(key)) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16)); // works on plain http, unlike randomUUID
+    key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    store.set(KEYS.joinKey, key);
+  }
+  return key;
+}
+
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 const screens = { join: $("#join-view"), resume: $("#resume-view"), live: $("#live-view"), kicked: $("#kicked-view") };
@@ -179,6 +193,7 @@ form.root.addEventListener("submit", (event) => {
       return;
     }
     frame.nickname = nickname;
+    frame.key = joinKey();
   }
   setJoinError(null);
   setJoinBusy(true);
