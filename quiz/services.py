@@ -479,9 +479,8 @@ def contestant_join(
             name = nicknames.validate(nickname or "")
         except nicknames.NicknameError as exc:
             raise QuizError(exc.code, exc.message) from None
-        contestant = _repeated_join(round_, name, key) or _create_contestant(
-            round_, name, registration=None, team=None, key=key
-        )
+        # A repeated join is found only when the nickname clashes, so a first join costs no extra query.
+        contestant = _create_contestant(round_, name, registration=None, team=None, key=key)
     return Joined(contestant.id, round_.id, contestant_token(contestant))
 
 
@@ -519,7 +518,6 @@ def _create_contestant(
                 ),
             )
     except IntegrityError:
-        # Two joins from one phone can race (the repeat arrives on a new socket before the first commits).
         repeated = _repeated_join(round_, nickname, key)
         if repeated is not None:
             return repeated
