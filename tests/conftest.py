@@ -53,9 +53,19 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    from django.core.cache import cache
+    """Forget what earlier tests cached. On Redis only this run's keys (its KEY_PREFIX) are deleted:
+    ``cache.clear()`` would flush the whole database, which other runs or a dev server may share."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
 
-    cache.clear()
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(None, write=True)
+        stale = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if stale:
+            client.delete(*stale)
+    else:
+        cache.clear()
     yield
 
 
