@@ -174,12 +174,13 @@ def populate(rng: random.Random) -> dict:
                 "registration_id",
                 "team_id",
                 "token_nonce",
+                "join_key",
                 "joined_at",
                 "score",
                 "correct_count",
             ],
             [
-                (rounds[i % SITTINGS].id, f"{name}{i:06d}", reg, team, f"n{i}", day, 0, 0)
+                (rounds[i % SITTINGS].id, f"{name}{i:06d}", reg, team, f"n{i}", "", day, 0, 0)
                 for i, (reg, team, name) in enumerate(people)
             ],
         )
