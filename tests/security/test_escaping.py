@@ -58,35 +58,43 @@ def assert_shown_as_text(page: str, *texts: str) -> None:
         assert escape(text) in page or xml_escape(text) in page, f"{text!r} is not shown escaped"
 
 
-@pytest.fixture
-def hostile(db):
-    """A competition whose every name holds markup: a knockout stage of four teams, the first match
-    started as a live round with a contestant of each team joined by code, and its question from the bank."""
-    competition = CompetitionFactory(name=COMPETITION, slug="jjj-xss")
+def hostile_match(slug: str = "jjj-xss") -> dict:
+    """A competition whose every name holds markup: a knockout stage of four teams and its first match
+    started as a live round of one question from the bank; two members of each playing team."""
+    competition = CompetitionFactory(name=COMPETITION, slug=slug)
     division = DivisionFactory(competition=competition)
     stage = Stage.objects.create(competition=competition, name=STAGE, format="single_elimination")
     teams = [TeamFactory(competition=competition, division=division) for _ in range(4)]
     bracket = bracket_create(stage=stage, name=BRACKET, teams=teams)
     match = Match.objects.get(bracket=bracket, code="W1-1")
+    codes = []
     for team_id, name, members in zip(match.teams, TEAMS, MEMBERS, strict=True):
         Team.objects.filter(pk=team_id).update(name=name)
         for m, member in enumerate(members):
             RegistrationFactory(competition=competition, team_id=team_id, name=member, code=f"X{team_id}M{m}")
+        codes.append(f"X{team_id}M0")
     question = QuestionFactory(stem=STEM, choices=CHOICES, correct=[2], explanation=EXPLANATION)
     bank.question_save(question)
     round_ = match_start(match=match, questions=[question])
-    for team_id in match.teams:
-        services.contestant_join(pin=round_.pin, code=f"X{team_id}M0")
-    client = Client()
-    client.force_login(UserFactory(is_superuser=True, is_staff=True))
     return {
         "competition": competition,
         "stage": stage,
         "match": match,
         "round": round_,
         "question": question,
-        "client": client,
+        "codes": codes,  # the first member of each playing team: NICKNAME and IMG
     }
+
+
+@pytest.fixture
+def hostile(db):
+    """The hostile match with a contestant of each team joined, and a logged-in superuser."""
+    made = hostile_match()
+    for code in made["codes"]:
+        services.contestant_join(pin=made["round"].pin, code=code)
+    client = Client()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    return {**made, "client": client}
 
 
 def get(client: Client, url: str, **params) -> str:
