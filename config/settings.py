@@ -185,6 +185,8 @@ QUIZ = {
     "SEND_BUFFER_FRAMES": env.int("QUIZ_SEND_BUFFER_FRAMES", default=500),
     # A round event Redis could not take (restarting) is sent again until it answers, for at most this long.
     "PUBLISH_RETRY_SECONDS": env.float("QUIZ_PUBLISH_RETRY_SECONDS", default=30.0),
+    # The garbage collector's first threshold in server processes (config/asgi.py); 0 keeps Python's 700.
+    "GC_THRESHOLD": env.int("QUIZ_GC_THRESHOLD", default=50_000),
 }
 
 LOGGING = {
