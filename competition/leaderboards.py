@@ -8,17 +8,21 @@ the chain: points, then correct answers.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
+from typing import NamedTuple
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Sum, Value
+from django.db.models.functions import Coalesce
 
 from competition.models import Competition, Registration, Stage, Team
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """One line of a board. A named tuple: a board of a stage has 100,000 of them."""
+
     rank: int
     id: int
     name: str
@@ -27,14 +31,17 @@ class Row:
     detail: str = ""
 
 
-def _ranked(items: Iterable[tuple[int, str, float, int, str]]) -> list[Row]:
-    ordered = sorted(items, key=lambda i: (-i[2], -i[3], i[1], i[0]))
+def _ranked(totals: Iterable[tuple[int, str, float, int, str]]) -> list[Row]:
+    """Rank ``(id, name, points, correct, detail)`` rows that come ordered by points, then correct answers,
+    both descending (the database sorts them).
+
+    Rows equal on both share a rank (1, 2, 2, 4) and are listed by name, then id, sorted here so that
+    every database gives the same order whatever its collation.
+    """
     rows: list[Row] = []
-    previous, current = None, 0
-    for position, (pk, name, points, correct, detail) in enumerate(ordered, start=1):
-        if (points, correct) != previous:
-            current, previous = position, (points, correct)
-        rows.append(Row(current, pk, name, points, correct, detail))
+    for _, tied in groupby(totals, key=itemgetter(2, 3)):
+        rank = len(rows) + 1
+        rows.extend([Row(rank, *row) for row in sorted(tied, key=itemgetter(1, 0))])
     return rows
 
 
@@ -43,42 +50,47 @@ def _contestants(competition: Competition, stage: Stage | None):
 
     qs = Contestant.objects.filter(
         round__competition=competition, registration__isnull=False, kicked_at__isnull=True
-    )
+    ).order_by()
     if stage is not None:
         qs = qs.filter(round__stage=stage.name)
     return qs
 
 
+def _totals(contestants, key: str, name: str, detail: str):
+    """(key, name, points, correct, detail) per ``key``, summed and ordered in the database."""
+    return (
+        contestants.values(key, name)
+        .annotate(
+            points=Coalesce(Sum("score"), 0),
+            correct=Coalesce(Sum("correct_count"), 0),
+            detail_=Coalesce(F(detail), Value("")),
+        )
+        .values_list(key, name, "points", "correct", "detail_")
+        .order_by("-points", "-correct")
+    )
+
+
 def individual_board(competition: Competition, stage: Stage | None = None) -> list[Row]:
     """Registered contestants by total points over the stage's rounds (or all rounds)."""
-    totals = (
-        _contestants(competition, stage)
-        .values("registration_id", "registration__name", "registration__team__name")
-        .annotate(points=Sum("score"), correct=Sum("correct_count"))
-    )
     return _ranked(
-        (
-            t["registration_id"],
-            t["registration__name"],
-            t["points"] or 0,
-            t["correct"] or 0,
-            t["registration__team__name"] or "",
+        _totals(
+            _contestants(competition, stage),
+            "registration_id",
+            "registration__name",
+            detail="registration__team__name",
         )
-        for t in totals
     )
 
 
 def team_board(competition: Competition, stage: Stage | None = None) -> list[Row]:
     """Teams by the sum of their members' points over the stage's rounds (or all rounds)."""
-    totals = (
-        _contestants(competition, stage)
-        .filter(team__isnull=False)
-        .values("team_id", "team__name", "team__division__name")
-        .annotate(points=Sum("score"), correct=Sum("correct_count"))
-    )
     return _ranked(
-        (t["team_id"], t["team__name"], t["points"] or 0, t["correct"] or 0, t["team__division__name"])
-        for t in totals
+        _totals(
+            _contestants(competition, stage).filter(team__isnull=False),
+            "team_id",
+            "team__name",
+            detail="team__division__name",
+        )
     )
 
 
@@ -100,30 +112,42 @@ class DivisionRow:
 def division_board(
     competition: Competition, stage: Stage | None = None, *, by: str = "division"
 ) -> list[DivisionRow]:
-    """Divisions (or districts, ``by="district"``) by mean team points, with participation."""
+    """Divisions (or districts, ``by="district"``) by mean team points, with participation.
+
+    A group's mean is the points of its teams' members over the stage's rounds (or all rounds), summed,
+    over the number of its teams, played or not; participation is the share of the registered members of
+    its teams who played at least one of those rounds. Four grouped counts in the database, so the cost
+    does not grow with the number of teams in Python.
+    """
     key = "division" if by == "division" else "district"
-    team_points = {row.id: row.points for row in team_board(competition, stage)}
-    groups: dict[str, list[int]] = defaultdict(list)
-    for team in Team.objects.filter(competition=competition).select_related(key):
-        group = getattr(team, key)
-        if group is not None:
-            groups[group.name].append(team.id)
-    played_ids = set(_contestants(competition, stage).values_list("registration_id", flat=True))
-    registered = (
-        Registration.objects.filter(competition=competition, team__isnull=False)
-        .values(f"team__{key}__name")
-        .annotate(total=Count("id"), played=Count("id", filter=Q(id__in=played_ids)))
+    teams = {
+        group: (name, count)
+        for group, name, count in Team.objects.filter(competition=competition, **{f"{key}__isnull": False})
+        .order_by()
+        .values_list(f"{key}_id", f"{key}__name")
+        .annotate(count=Count("id"))
+    }
+    played = _contestants(competition, stage)
+    points = dict(
+        played.filter(team__competition=competition)
+        .values_list(f"team__{key}_id")
+        .annotate(points=Sum("score"))
     )
-    counts = {r[f"team__{key}__name"]: (r["total"], r["played"]) for r in registered}
+    members = Registration.objects.filter(competition=competition, team__isnull=False).order_by()
+    registered = dict(members.values_list(f"team__{key}_id").annotate(count=Count("id")))
+    played_members = dict(
+        played.filter(registration__competition=competition, registration__team__isnull=False)
+        .values_list(f"registration__team__{key}_id")
+        .annotate(count=Count("registration_id", distinct=True))
+    )
     rows = []
-    for name, team_ids in groups.items():
-        mean = round(sum(team_points.get(t, 0) for t in team_ids) / len(team_ids), 2)
-        total, played = counts.get(name, (0, 0))
-        rows.append((name, mean, len(team_ids), total, played))
-    rows.sort(key=lambda r: (-r[1], r[0]))
+    for group, (name, count) in teams.items():
+        mean = round((points.get(group) or 0) / count, 2)
+        rows.append((name, group, mean, count, registered.get(group, 0), played_members.get(group, 0)))
+    rows.sort(key=lambda r: (-r[2], r[0], r[1]))
     ranked, previous, current = [], None, 0
-    for position, (name, mean, teams, total, played) in enumerate(rows, start=1):
+    for position, (name, _, mean, count, total, played_count) in enumerate(rows, start=1):
         if mean != previous:
             current, previous = position, mean
-        ranked.append(DivisionRow(current, name, mean, teams, total, played))
+        ranked.append(DivisionRow(current, name, mean, count, total, played_count))
     return ranked
