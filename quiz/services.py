@@ -359,9 +359,10 @@ def _write_standings(changed: list[tuple[int, int, int, int]]) -> None:
     """Write (id, score, rank, correct count) for every changed contestant in one statement.
 
     ``bulk_update`` builds a CASE expression per column and took most of a reveal at 5,000 contestants;
-    an ``executemany`` of one UPDATE per row still took 0.8 s for 10,000 on PostgreSQL, where one UPDATE
-    joined to the new values as arrays takes a tenth of that (docs/performance.md). SQLite runs in the
-    process, so its ``executemany`` of prepared UPDATEs costs no round trips.
+    an ``executemany`` of one UPDATE per row took 0.55-0.65 s for 10,000 on PostgreSQL, one UPDATE
+    joined to the new values as arrays takes 0.25-0.3 s, most of it the database updating rows and
+    their indexes (docs/performance.md). SQLite runs in the process, so its ``executemany`` of prepared
+    UPDATEs costs no round trips.
     """
     if not changed:
         return
