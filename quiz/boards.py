@@ -116,17 +116,15 @@ class DatabaseBoard:
     """The cached standings on the contestant rows; always current inside the transaction that wrote them."""
 
     def top(self, round_id: int, size: int) -> list[Standing]:
+        # Plain rows: a rebuild of the Redis board reads every contestant of the round.
         rows = (
             Contestant.objects.filter(round_id=round_id, kicked_at__isnull=True, rank__isnull=False)
-            .select_related("team")
             .order_by("rank", "id")
+            .values_list("id", "nickname", "team__name", "score", "rank", "correct_count")
         )
         if size:
             rows = rows[:size]
-        return [
-            Standing(c.id, c.nickname, c.team.name if c.team else None, c.score, c.rank, c.correct_count)
-            for c in rows
-        ]
+        return [Standing(*row) for row in rows]
 
     def publish_on_commit(self, round_id: int, version: int, standings: Sequence[Standing]) -> None:
         """Nothing to do: ``standings_refresh`` has written the rows this board reads."""
