@@ -22,10 +22,17 @@ def epoch_ms(moment: datetime | None) -> int | None:
 
 
 def question_image(q: RoundQuestion) -> dict[str, str] | None:
-    """The round's copy of the question image: its URL under MEDIA_URL and its description."""
-    if not q.image:
+    """The round's copy of the question image: its URL under MEDIA_URL and its description.
+
+    Read from the stored name, not through ``q.image``: the file descriptor would cache a FieldFile that
+    points back at the question, a reference cycle per question that only the cyclic garbage collector
+    frees, and every command, welcome and snapshot loads the round's questions (stems and all)."""
+    field = RoundQuestion._meta.get_field("image")
+    name = q.__dict__.get(field.attname)
+    name = getattr(name, "name", name)  # a FieldFile, if something did read q.image
+    if not name:
         return None
-    return {"url": q.image.url, "alt": q.image_alt}
+    return {"url": field.storage.url(name), "alt": q.image_alt}
 
 
 def question_payload(view: RoundView, q: RoundQuestion, audience: Audience, now: datetime) -> dict[str, Any]:

@@ -109,7 +109,8 @@ class Sink:
         self.cap_frames: int = limits["SEND_BUFFER_FRAMES"]
         self._wire_to = daphne_protocol(send)
         self._transport = None if self._wire_to is not None else asyncio_transport(send)
-        self._outbox: deque[Frame] = deque()
+        # Made on first use: most sockets never need one, and an empty deque is ~600 bytes per socket.
+        self._outbox: deque[Frame] | None = None
         self._drainer: asyncio.Task | None = None
 
     @property
@@ -133,8 +134,10 @@ class Sink:
         if self._transport is not None and self._transport.get_write_buffer_size() > self.cap_bytes:
             self._overflow()
             return
-        if self._outbox or self._drainer is not None:
+        if self._drainer is not None or self._outbox:
             # A send of ours is still under way: queue behind it, so this socket's order holds.
+            if self._outbox is None:
+                self._outbox = deque()
             if len(self._outbox) >= self.cap_frames:
                 self._overflow()
                 return
@@ -208,7 +211,8 @@ class Sink:
         if self.dropped:
             return
         self.dropped = True
-        self._outbox.clear()
+        if self._outbox is not None:
+            self._outbox.clear()
         logger.info("%s socket stopped reading: unsent output over the cap; dropped", self.audience)
         if self._wire_to is not None:
             self._wire_to.transport.abortConnection()

@@ -7,7 +7,9 @@ still there.
 
 from __future__ import annotations
 
+import gc
 import io
+import weakref
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -19,6 +21,8 @@ from PIL import Image
 from questionbank import services
 from questionbank.images import question_image_storage
 from questionbank.models import Question
+from quiz.frames import question_image
+from quiz.models import RoundQuestion
 from quiz.protocol import SERVER_FRAME_SCHEMAS
 from quiz.services import round_create
 from tests.factories import HostRoleFactory, QuestionFactory
@@ -123,3 +127,25 @@ async def test_a_round_created_after_the_edit_shows_the_new_picture_and_the_old_
     assert (first_name, first_alt) == (old_name, "红色的长方形")
     assert later_name != old_name and later_alt == "蓝色的长方形"
     assert await sync_to_async(question_image_storage.exists)(old_name)
+
+
+def test_a_question_read_for_its_image_is_freed_without_the_cycle_collector():
+    """Rounds load their questions on every command and welcome: none may wait for a GC pass to go."""
+    role = HostRoleFactory()
+    pictured = QuestionFactory(correct=[0])
+    give_image(pictured, "blue", "蓝色的长方形")
+    round_ = round_create(competition=role.competition, title="Freed", questions=[pictured])
+    gc.collect()
+    gc.disable()
+    try:
+        q = RoundQuestion.objects.get(round=round_)
+        freed = weakref.ref(q)
+
+        image = question_image(q)
+        del q
+
+        assert image is not None and image["alt"] == "蓝色的长方形"
+        assert image["url"].startswith("/media/questions/")
+        assert freed() is None
+    finally:
+        gc.enable()
