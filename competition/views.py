@@ -2,7 +2,7 @@
 (brackets, standings, matches as live rounds, corrections, substitutions), the projector page of a
 stage and the exports (result sheets, standings)."""
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from competition import engine, exports, svg
@@ -353,9 +354,10 @@ def stage_display_fragment(request, slug: str, stage_id: int):
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
-    )
+    # A header value with non-ASCII characters would go out MIME-encoded as a whole, which browsers do
+    # not read as an attachment (a PDF opens in the tab, an XLSX is saved as "sheet.xlsx"): Chinese
+    # stage and bracket names go in RFC 6266's ``filename*`` only.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

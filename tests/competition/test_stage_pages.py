@@ -1,6 +1,7 @@
 """The stage page (bracket SVG, starting matches, corrections), the projector page and the exports."""
 
 import io
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -221,6 +222,20 @@ def test_the_result_sheet_pdf_and_the_stage_standings_xlsx_download(setup):
         c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)
     ]
     assert "W1-1" in texts and not any(t.startswith("=") for t in texts)
+
+
+def test_the_exports_are_attachments_named_in_plain_ascii_headers_with_the_chinese_names(setup):
+    semi = _played_semi(setup)
+    slug = setup["stage"].competition.slug
+    downloads = {
+        reverse("competition-match-xlsx", args=[slug, semi.pk]): "区赛-北京-W1-1.xlsx",
+        reverse("competition-match-pdf", args=[slug, semi.pk]): "区赛-北京-W1-1.pdf",
+        reverse("competition-stage-standings-xlsx", args=[slug, setup["stage"].pk]): "区赛-standings.xlsx",
+    }
+    for url, name in downloads.items():
+        header = setup["client"].get(url)["Content-Disposition"]
+        assert header.isascii()
+        assert header == f"attachment; filename*=utf-8''{quote(name)}"
 
 
 def test_a_stranger_cannot_see_the_stage_page_or_the_exports(setup):
