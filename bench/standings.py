@@ -179,9 +179,10 @@ def populate(rng: random.Random) -> dict:
                 "joined_at",
                 "score",
                 "correct_count",
+                "correct_time_ms",
             ],
             [
-                (rounds[i % SITTINGS].id, f"{name}{i:06d}", reg, team, f"n{i}", "", day, 0, 0)
+                (rounds[i % SITTINGS].id, f"{name}{i:06d}", reg, team, f"n{i}", "", day, 0, 0, 0)
                 for i, (reg, team, name) in enumerate(people)
             ],
         )

@@ -112,6 +112,9 @@ class Contestant(models.Model):
     score = models.IntegerField(default=0)
     rank = models.PositiveIntegerField(null=True, blank=True)
     correct_count = models.PositiveSmallIntegerField(default=0)
+    # Total elapsed ms of the correct answers: the round's third tie-break, summed by the stage and
+    # cumulative boards (competition/leaderboards.py).
+    correct_time_ms = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["round", "joined_at"]

@@ -312,7 +312,10 @@ def _deadline_missed(round_: Round, question: RoundQuestion | None, now: datetim
 
 
 def standings_refresh(*, round_id: int, state: RoundState, event_index: int | None) -> dict[str, str]:
-    """Rescore from the answer log, cache score and rank on each contestant, and build personal frames.
+    """Rescore from the answer log, cache the standings on each contestant, and build personal frames.
+
+    Cached: score, rank, correct answers and correct time (the round's chain, which the stage and
+    cumulative boards sum, competition/leaderboards.py).
 
     Call inside the transaction that changed the round. Returns contestant id -> ``result`` frame text.
     """
@@ -320,20 +323,21 @@ def standings_refresh(*, round_id: int, state: RoundState, event_index: int | No
     rule = ScoringRule.from_dict(round_.scoring)
     # Plain rows, not model instances: a sitting has 10,000 contestants.
     cached = {
-        cid: (score, rank_, correct, nickname, team)
-        for cid, score, rank_, correct, nickname, team in selectors.active_contestants(round_id)
+        cid: (score, rank_, correct, correct_time, nickname, team)
+        for cid, score, rank_, correct, correct_time, nickname, team in selectors.active_contestants(round_id)
         .order_by()
-        .values_list("id", "score", "rank", "correct_count", "nickname", "team__name")
+        .values_list("id", "score", "rank", "correct_count", "correct_time_ms", "nickname", "team__name")
     }
     scores = selectors.round_scores(round_, cached, state=state)
-    changed: list[tuple[int, int, int, int]] = []
+    changed: list[tuple[int, int, int, int, int]] = []
     board: list[boards.Standing] = []
     personal: dict[str, str] = {}
     for ranked in rank(scores.values(), rule.tie_breaks):
         s = ranked.score
-        score, old_rank, correct, nickname, team = cached[s.contestant_id]
-        if (score, old_rank, correct) != (s.points, ranked.rank, s.correct):
-            changed.append((s.contestant_id, s.points, ranked.rank, s.correct))
+        score, old_rank, correct, correct_time, nickname, team = cached[s.contestant_id]
+        new = (s.points, ranked.rank, s.correct, s.correct_time_ms)
+        if (score, old_rank, correct, correct_time) != new:
+            changed.append((s.contestant_id, *new))
         board.append(boards.Standing(s.contestant_id, nickname, team, s.points, ranked.rank, s.correct))
         if event_index is not None:
             outcome = s.outcomes.get(event_index)
@@ -355,8 +359,8 @@ def standings_refresh(*, round_id: int, state: RoundState, event_index: int | No
     return personal
 
 
-def _write_standings(changed: list[tuple[int, int, int, int]]) -> None:
-    """Write (id, score, rank, correct count) for every changed contestant in one statement.
+def _write_standings(changed: list[tuple[int, int, int, int, int]]) -> None:
+    """Write (id, score, rank, correct count, correct time) for every changed contestant in one statement.
 
     ``bulk_update`` builds a CASE expression per column and took most of a reveal at 5,000 contestants;
     an ``executemany`` of one UPDATE per row took 0.55-0.65 s for 10,000 on PostgreSQL, one UPDATE
@@ -369,17 +373,19 @@ def _write_standings(changed: list[tuple[int, int, int, int]]) -> None:
     table = connection.ops.quote_name(Contestant._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            ids, scores, ranks, corrects = (list(column) for column in zip(*changed, strict=True))
+            columns = [list(column) for column in zip(*changed, strict=True)]
             cursor.execute(
-                f"UPDATE {table} AS c SET score = v.score, rank = v.rank, correct_count = v.correct"
-                " FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::integer[])"
-                " AS v(id, score, rank, correct) WHERE c.id = v.id",
-                [ids, scores, ranks, corrects],
+                f"UPDATE {table} AS c SET score = v.score, rank = v.rank, correct_count = v.correct,"
+                " correct_time_ms = v.correct_time"
+                " FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::integer[], %s::integer[])"
+                " AS v(id, score, rank, correct, correct_time) WHERE c.id = v.id",
+                columns,
             )
         else:
             cursor.executemany(
-                f"UPDATE {table} SET score = %s, rank = %s, correct_count = %s WHERE id = %s",
-                [(score, rank_, correct, cid) for cid, score, rank_, correct in changed],
+                f"UPDATE {table} SET score = %s, rank = %s, correct_count = %s, correct_time_ms = %s"
+                " WHERE id = %s",
+                [(*values, cid) for cid, *values in changed],
             )
 
 
