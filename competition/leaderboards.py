@@ -2,8 +2,13 @@
 
 Round scores are the cached standings on each contestant (rewritten at every reveal from the answer
 log). A registered contestant is the same person across rounds; an open-round nickname is not, so
-stage and cumulative boards count registered contestants only. Ties share a rank (1, 2, 2, 4) after
-the chain: points, then correct answers.
+stage and cumulative boards count registered contestants only.
+
+Every board ranks by the chain a round uses by default, summed over the rounds: more points, then more
+correct answers, then less correct time (the total elapsed ms of the correct answers, cached on each
+contestant at every reveal). Rows equal on all three share a rank (1, 2, 2, 4). A team's points,
+correct answers and correct time are each the sum over the members who played for it; a division's
+(district's) are those sums over its teams, divided by its number of teams.
 """
 
 from __future__ import annotations
@@ -28,18 +33,19 @@ class Row(NamedTuple):
     name: str
     points: float
     correct: int = 0
+    correct_time_ms: int = 0
     detail: str = ""
 
 
-def _ranked(totals: Iterable[tuple[int, str, float, int, str]]) -> list[Row]:
-    """Rank ``(id, name, points, correct, detail)`` rows that come ordered by points, then correct answers,
-    both descending (the database sorts them).
+def _ranked(totals: Iterable[tuple[int, str, float, int, int, str]]) -> list[Row]:
+    """Rank ``(id, name, points, correct, correct time, detail)`` rows that come ordered by the chain:
+    points and correct answers descending, correct time ascending (the database sorts them).
 
-    Rows equal on both share a rank (1, 2, 2, 4) and are listed by name, then id, sorted here so that
-    every database gives the same order whatever its collation.
+    Rows equal on all three share a rank (1, 2, 2, 4) and are listed by name, then id, sorted here so
+    that every database gives the same order whatever its collation.
     """
     rows: list[Row] = []
-    for _, tied in groupby(totals, key=itemgetter(2, 3)):
+    for _, tied in groupby(totals, key=itemgetter(2, 3, 4)):
         rank = len(rows) + 1
         rows.extend([Row(rank, *row) for row in sorted(tied, key=itemgetter(1, 0))])
     return rows
@@ -57,21 +63,22 @@ def _contestants(competition: Competition, stage: Stage | None):
 
 
 def _totals(contestants, key: str, name: str, detail: str):
-    """(key, name, points, correct, detail) per ``key``, summed and ordered in the database."""
+    """(key, name, points, correct, correct time, detail) per ``key``, summed and ordered in the database."""
     return (
         contestants.values(key, name)
         .annotate(
             points=Coalesce(Sum("score"), 0),
             correct=Coalesce(Sum("correct_count"), 0),
+            correct_time=Coalesce(Sum("correct_time_ms"), 0),
             detail_=Coalesce(F(detail), Value("")),
         )
-        .values_list(key, name, "points", "correct", "detail_")
-        .order_by("-points", "-correct")
+        .values_list(key, name, "points", "correct", "correct_time", "detail_")
+        .order_by("-points", "-correct", "correct_time")
     )
 
 
 def individual_board(competition: Competition, stage: Stage | None = None) -> list[Row]:
-    """Registered contestants by total points over the stage's rounds (or all rounds)."""
+    """Registered contestants by the chain summed over the stage's rounds (or all rounds)."""
     return _ranked(
         _totals(
             _contestants(competition, stage),
@@ -83,7 +90,12 @@ def individual_board(competition: Competition, stage: Stage | None = None) -> li
 
 
 def team_board(competition: Competition, stage: Stage | None = None) -> list[Row]:
-    """Teams by the sum of their members' points over the stage's rounds (or all rounds)."""
+    """Teams by the chain summed over their members and the stage's rounds (or all rounds).
+
+    A team's points are the sum of its members' (a round's team aggregate is for that round's own team
+    table), so its correct answers and correct time are sums too, as a match's team correct time is
+    (``competition.matches.team_results``).
+    """
     return _ranked(
         _totals(
             _contestants(competition, stage).filter(team__isnull=False),
@@ -102,6 +114,8 @@ class DivisionRow:
     teams: int
     registered: int
     played: int
+    mean_team_correct: float = 0.0
+    mean_team_correct_time_ms: float = 0.0
 
     @property
     def participation(self) -> float:
@@ -112,12 +126,15 @@ class DivisionRow:
 def division_board(
     competition: Competition, stage: Stage | None = None, *, by: str = "division"
 ) -> list[DivisionRow]:
-    """Divisions (or districts, ``by="district"``) by mean team points, with participation.
+    """Divisions (or districts, ``by="district"``) by the chain of mean team figures, with participation.
 
-    A group's mean is the points of its teams' members over the stage's rounds (or all rounds), summed,
-    over the number of its teams, played or not; participation is the share of the registered members of
-    its teams who played at least one of those rounds. Four grouped counts in the database, so the cost
-    does not grow with the number of teams in Python.
+    A group's mean team points are the points of its teams' members over the stage's rounds (or all
+    rounds), summed, over the number of its teams, played or not; its mean team correct answers and
+    correct time likewise. Ranked by mean points, then mean correct answers (both descending), then mean
+    correct time (ascending), each rounded to 2 places; groups equal on all three share a rank.
+    Participation is the share of the registered members of its teams who played at least one of those
+    rounds. Four grouped counts in the database, so the cost does not grow with the number of teams in
+    Python.
     """
     key = "division" if by == "division" else "district"
     teams = {
@@ -128,11 +145,12 @@ def division_board(
         .annotate(count=Count("id"))
     }
     played = _contestants(competition, stage)
-    points = dict(
-        played.filter(team__competition=competition)
+    totals = {
+        group: (points, correct, correct_time)
+        for group, points, correct, correct_time in played.filter(team__competition=competition)
         .values_list(f"team__{key}_id")
-        .annotate(points=Sum("score"))
-    )
+        .annotate(points=Sum("score"), correct=Sum("correct_count"), correct_time=Sum("correct_time_ms"))
+    }
     members = Registration.objects.filter(competition=competition, team__isnull=False).order_by()
     registered = dict(members.values_list(f"team__{key}_id").annotate(count=Count("id")))
     played_members = dict(
@@ -142,12 +160,16 @@ def division_board(
     )
     rows = []
     for group, (name, count) in teams.items():
-        mean = round((points.get(group) or 0) / count, 2)
-        rows.append((name, group, mean, count, registered.get(group, 0), played_members.get(group, 0)))
-    rows.sort(key=lambda r: (-r[2], r[0], r[1]))
+        points, correct, correct_time = (
+            round((total or 0) / count, 2) for total in totals.get(group, (0,) * 3)
+        )
+        chain = (-points, -correct, correct_time)
+        rows.append((chain, name, group, count, registered.get(group, 0), played_members.get(group, 0)))
+    rows.sort(key=itemgetter(0, 1, 2))
     ranked, previous, current = [], None, 0
-    for position, (name, _, mean, count, total, played_count) in enumerate(rows, start=1):
-        if mean != previous:
-            current, previous = position, mean
-        ranked.append(DivisionRow(current, name, mean, count, total, played_count))
+    for position, (chain, name, _, count, total, played_count) in enumerate(rows, start=1):
+        if chain != previous:
+            current, previous = position, chain
+        points, correct, correct_time = -chain[0], -chain[1], chain[2]
+        ranked.append(DivisionRow(current, name, points, count, total, played_count, correct, correct_time))
     return ranked

@@ -1,15 +1,23 @@
-"""Stage, cumulative and division leaderboards from the rounds' cached standings."""
+"""Stage, cumulative and division leaderboards from the rounds' cached standings.
+
+Every board ranks by the chain: more points, more correct answers, less correct time (ms).
+"""
+
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from competition.leaderboards import division_board, individual_board, team_board
 from competition.models import District, Stage
-from quiz.models import Contestant
+from quiz import services
+from quiz.models import Contestant, Round
+from quiz.protocol import HostCommand
 from quiz.services import round_create
 from tests.factories import (
     CompetitionFactory,
     DivisionFactory,
+    HostRoleFactory,
     QuestionFactory,
     RegistrationFactory,
     TeamFactory,
@@ -123,12 +131,13 @@ class League:
             )
         return self
 
-    def round(self, scores: dict[str, tuple[int, int]], kicked=(), guests: dict[str, int] | None = None):
-        """A round of the stage: registered people with (points, correct); guests join by nickname only."""
+    def round(self, scores: dict[str, tuple[int, ...]], kicked=(), guests: dict[str, int] | None = None):
+        """A round of the stage: registered people with (points, correct[, correct time ms]); guests join
+        by nickname only."""
         round_ = round_create(
             competition=self.competition, title="场次", questions=[QuestionFactory()], stage=self.stage.name
         )
-        for who, (score, correct) in scores.items():
+        for who, (score, correct, *correct_time) in scores.items():
             reg = self.people[who]
             Contestant.objects.create(
                 round=round_,
@@ -137,6 +146,7 @@ class League:
                 team=reg.team,
                 score=score,
                 correct_count=correct,
+                correct_time_ms=correct_time[0] if correct_time else 0,
                 kicked_at=timezone.now() if who in kicked else None,
             )
         for nickname, score in (guests or {}).items():
@@ -146,51 +156,72 @@ class League:
 
 def ties_listed_by_name(league: League) -> None:
     league.team("乙队", "北京", people=["张三", "Bo"]).team("甲队", "天津", people=["李四", "Al"])
-    league.round({"张三": (800, 1), "Bo": (800, 1), "李四": (800, 2), "Al": (300, 1)})
+    league.round({"张三": (800, 1, 5000), "Bo": (800, 1, 5000), "李四": (800, 2, 9000), "Al": (300, 1, 1000)})
+
+
+def less_correct_time_first(league: League) -> None:
+    league.team("甲队", "北京", people=["Al", "Bo"]).team("乙队", "天津", people=["Cy", "Dee"])
+    league.round({"Al": (400, 1, 7000), "Bo": (500, 1, 3000), "Cy": (900, 2, 11_000), "Dee": (500, 1, 4500)})
+    league.round({"Al": (500, 1, 5000)})
 
 
 def kicked_and_guests(league: League) -> None:
     league.team("甲队", "北京", people=["Al", "Bo"]).team("乙队", "天津", people=["Cy"])
-    league.round({"Al": (900, 1), "Bo": (2000, 2), "Cy": (500, 1)}, kicked=["Bo"], guests={"路人": 5000})
+    league.round(
+        {"Al": (900, 1, 4000), "Bo": (2000, 2, 1000), "Cy": (500, 1, 6000)},
+        kicked=["Bo"],
+        guests={"路人": 5000},
+    )
 
 
 def substitutes(league: League) -> None:
     league.team("甲队", "北京", people=["Al", "Bo"], substitutes=["Sub"]).team("乙队", "北京", people=["Cy"])
-    league.round({"Al": (400, 1), "Sub": (700, 1), "Cy": (1000, 1)})
-    league.round({"Bo": (300, 1), "Sub": (100, 1)})
+    league.round({"Al": (400, 1, 2000), "Sub": (700, 1, 3000), "Cy": (1000, 1, 1000)})
+    league.round({"Bo": (300, 1, 4000), "Sub": (100, 1, 6000)})
 
 
 def nothing_played(league: League) -> None:
     league.team("甲队", "北京", people=["Al"]).team("乙队", "天津", people=["Bo"])
 
 
-# Each case: the competition, then the stage's individual board (rank, name, points, correct, team) and
-# team board (rank, name, points, correct, division).
+# Each case: the competition, then the stage's individual board (rank, name, points, correct, correct time,
+# team) and team board (rank, name, points, correct, correct time, division).
 BOARDS = {
-    "equal on points and correct answers share a rank, listed by name": (
+    "equal on points, correct answers and correct time share a rank, listed by name": (
         ties_listed_by_name,
         [
-            (1, "李四", 800, 2, "甲队"),
-            (2, "Bo", 800, 1, "乙队"),
-            (2, "张三", 800, 1, "乙队"),
-            (4, "Al", 300, 1, "甲队"),
+            (1, "李四", 800, 2, 9000, "甲队"),
+            (2, "Bo", 800, 1, 5000, "乙队"),
+            (2, "张三", 800, 1, 5000, "乙队"),
+            (4, "Al", 300, 1, 1000, "甲队"),
         ],
-        [(1, "乙队", 1600, 2, "北京"), (2, "甲队", 1100, 3, "天津")],
+        [(1, "乙队", 1600, 2, 10_000, "北京"), (2, "甲队", 1100, 3, 10_000, "天津")],
     ),
-    "kicked contestants and open-round guests are not on the boards": (
+    "equal on points and correct answers: less correct time summed over the rounds first": (
+        less_correct_time_first,
+        [
+            (1, "Cy", 900, 2, 11_000, "乙队"),
+            (2, "Al", 900, 2, 12_000, "甲队"),
+            (3, "Bo", 500, 1, 3000, "甲队"),
+            (4, "Dee", 500, 1, 4500, "乙队"),
+        ],
+        # the team with the faster members overall comes first, whoever the fastest member is
+        [(1, "甲队", 1400, 3, 15_000, "北京"), (2, "乙队", 1400, 3, 15_500, "天津")],
+    ),
+    "kicked contestants (points, correct answers and time) and open-round guests are not on the boards": (
         kicked_and_guests,
-        [(1, "Al", 900, 1, "甲队"), (2, "Cy", 500, 1, "乙队")],
-        [(1, "甲队", 900, 1, "北京"), (2, "乙队", 500, 1, "天津")],
+        [(1, "Al", 900, 1, 4000, "甲队"), (2, "Cy", 500, 1, 6000, "乙队")],
+        [(1, "甲队", 900, 1, 4000, "北京"), (2, "乙队", 500, 1, 6000, "天津")],
     ),
-    "a substitute's points count for the team in every round they play": (
+    "a substitute's points, correct answers and time count for the team in every round they play": (
         substitutes,
         [
-            (1, "Cy", 1000, 1, "乙队"),
-            (2, "Sub", 800, 2, "甲队"),
-            (3, "Al", 400, 1, "甲队"),
-            (4, "Bo", 300, 1, "甲队"),
+            (1, "Cy", 1000, 1, 1000, "乙队"),
+            (2, "Sub", 800, 2, 9000, "甲队"),
+            (3, "Al", 400, 1, 2000, "甲队"),
+            (4, "Bo", 300, 1, 4000, "甲队"),
         ],
-        [(1, "甲队", 1500, 4, "北京"), (2, "乙队", 1000, 1, "北京")],
+        [(1, "甲队", 1500, 4, 15_000, "北京"), (2, "乙队", 1000, 1, 1000, "北京")],
     ),
     "a stage without rounds has empty boards": (nothing_played, [], []),
 }
@@ -202,43 +233,63 @@ def test_stage_boards(case):
     league = League()
     build(league)
     rows = individual_board(league.competition, league.stage)
-    assert [(r.rank, r.name, r.points, r.correct, r.detail) for r in rows] == individuals
+    assert [(r.rank, r.name, r.points, r.correct, r.correct_time_ms, r.detail) for r in rows] == individuals
     rows = team_board(league.competition, league.stage)
-    assert [(r.rank, r.name, r.points, r.correct, r.detail) for r in rows] == teams
+    assert [(r.rank, r.name, r.points, r.correct, r.correct_time_ms, r.detail) for r in rows] == teams
 
 
-# Each case: the competition, then the division board (rank, name, mean team points, teams, registered,
-# played).
+def one_team_per_division(league: League, people: dict[str, str]) -> League:
+    """A team per person, named after them, in the given division."""
+    for who, division in people.items():
+        league.team(f"{who}队", division, people=[who])
+    return league
+
+
+# Each case: the competition, then the division board (rank, name, mean team points, mean team correct
+# answers, mean team correct time, teams, registered, played).
 DIVISIONS = {
-    "teams that did not play count in the mean, members who did not play lower participation": (
+    "teams that did not play count in the means, members who did not play lower participation": (
         lambda league: (
             league.team("甲队", "北京", people=["Al", "Bo"])
             .team("乙队", "北京", people=["Cy"])
             .team("丙队", "天津", people=["Dee"])
-            .round({"Al": (900, 1), "Dee": (500, 1)})
+            .round({"Al": (900, 1, 3000), "Dee": (500, 1, 5000)})
         ),
-        [(1, "天津", 500, 1, 1, 1), (2, "北京", 450, 2, 3, 1)],
+        [(1, "天津", 500, 1, 5000, 1, 1, 1), (2, "北京", 450, 0.5, 1500, 2, 3, 1)],
     ),
     "a kicked contestant neither scores nor counts as having played": (
         kicked_and_guests,
-        [(1, "北京", 900, 1, 2, 1), (2, "天津", 500, 1, 1, 1)],
+        [(1, "北京", 900, 1, 4000, 1, 2, 1), (2, "天津", 500, 1, 6000, 1, 1, 1)],
     ),
     "a substitute who played counts as a registered member who played": (
         substitutes,
-        [(1, "北京", 1250, 2, 4, 4)],
+        [(1, "北京", 1250, 2.5, 8000, 2, 4, 4)],
     ),
-    "equal means share a rank": (
-        lambda league: (
-            league.team("甲队", "北京", people=["Al"])
-            .team("乙队", "天津", people=["Bo"])
-            .team("丙队", "河北", people=["Cy"])
-            .round({"Al": (700, 1), "Bo": (700, 2), "Cy": (100, 1)})
+    "equal on mean points, correct answers and correct time share a rank": (
+        lambda league: one_team_per_division(league, {"Al": "北京", "Bo": "天津", "Cy": "河北"}).round(
+            {"Al": (700, 1, 3000), "Bo": (700, 1, 3000), "Cy": (100, 1, 500)}
         ),
-        [(1, "北京", 700, 1, 1, 1), (1, "天津", 700, 1, 1, 1), (3, "河北", 100, 1, 1, 1)],
+        [
+            (1, "北京", 700, 1, 3000, 1, 1, 1),
+            (1, "天津", 700, 1, 3000, 1, 1, 1),
+            (3, "河北", 100, 1, 500, 1, 1, 1),
+        ],
+    ),
+    "equal mean points: more mean correct answers first": (
+        lambda league: one_team_per_division(league, {"Al": "北京", "Bo": "天津"}).round(
+            {"Al": (700, 1, 3000), "Bo": (700, 2, 9000)}
+        ),
+        [(1, "天津", 700, 2, 9000, 1, 1, 1), (2, "北京", 700, 1, 3000, 1, 1, 1)],
+    ),
+    "equal mean points and correct answers: less mean correct time first, over all the group's teams": (
+        lambda league: one_team_per_division(league, {"Al": "北京", "Bo": "北京", "Cy": "天津"}).round(
+            {"Al": (1000, 2, 6000), "Bo": (400, 0, 0), "Cy": (700, 1, 2500)}
+        ),
+        [(1, "天津", 700, 1, 2500, 1, 1, 1), (2, "北京", 700, 1, 3000, 2, 2, 2)],
     ),
     "nothing played: every division at zero, sharing the first rank": (
         nothing_played,
-        [(1, "北京", 0, 1, 1, 0), (1, "天津", 0, 1, 1, 0)],
+        [(1, "北京", 0, 0, 0, 1, 1, 0), (1, "天津", 0, 0, 0, 1, 1, 0)],
     ),
 }
 
@@ -249,7 +300,19 @@ def test_division_ranking(case):
     league = League()
     build(league)
     rows = division_board(league.competition, league.stage)
-    assert [(r.rank, r.name, r.mean_team_points, r.teams, r.registered, r.played) for r in rows] == expected
+    assert [
+        (
+            r.rank,
+            r.name,
+            r.mean_team_points,
+            r.mean_team_correct,
+            r.mean_team_correct_time_ms,
+            r.teams,
+            r.registered,
+            r.played,
+        )
+        for r in rows
+    ] == expected
 
 
 def test_the_district_ranking_keeps_same_named_districts_of_two_divisions_apart_and_skips_teams_without_one():
@@ -272,3 +335,61 @@ def test_the_mean_is_rounded_to_two_places():
     league.round({"Al": (100, 1), "Bo": (0, 0)})
     (row,) = division_board(league.competition, league.stage)
     assert row.mean_team_points == 33.33 and row.participation == 1.0
+
+
+def test_a_voided_question_s_correct_time_leaves_the_boards_with_the_rescore():
+    """Played through the services: the boards read the correct time each reveal and void cache."""
+    league = League()
+    league.team("甲队", "北京", people=["Al"]).team("乙队", "天津", people=["Bo"])
+    host = HostRoleFactory(competition=league.competition).user
+    round_ = round_create(
+        competition=league.competition,
+        title="场次",
+        questions=[QuestionFactory(correct=[0]), QuestionFactory(correct=[1])],
+        scoring={"speed": "off"},  # every correct answer earns 1000, however slow
+        join_mode=Round.JoinMode.REGISTERED,
+        stage=league.stage.name,
+    )
+    ids = {
+        who: services.contestant_join(pin=round_.pin, code=league.people[who].code).contestant_id
+        for who in ("Al", "Bo")
+    }
+    start = timezone.now()
+
+    def command(action: str, index: int, at) -> None:
+        services.round_command(
+            user=host, round_id=round_.id, command=HostCommand(action, question=index), now=at
+        )
+
+    for index, key, after_ms in ((0, 0, {"Al": 2000, "Bo": 6000}), (1, 1, {"Al": 8000, "Bo": 1000})):
+        opened = start + timedelta(minutes=index)
+        command("open", index, opened)
+        services.answers_record(
+            [
+                services.PendingAnswer(
+                    ids[who], round_.id, index, (key,), opened + timedelta(milliseconds=ms)
+                )
+                for who, ms in after_ms.items()
+            ]
+        )
+        command("close", index, opened + timedelta(seconds=30))
+        command("reveal", index, opened + timedelta(seconds=31))
+
+    def boards():
+        individuals = individual_board(league.competition, league.stage)
+        teams = team_board(league.competition, league.stage)
+        return [(r.rank, r.name, r.points, r.correct, r.correct_time_ms) for r in individuals + teams]
+
+    assert boards() == [
+        (1, "Bo", 2000, 2, 7000),
+        (2, "Al", 2000, 2, 10_000),
+        (1, "乙队", 2000, 2, 7000),
+        (2, "甲队", 2000, 2, 10_000),
+    ]
+    command("void", 1, start + timedelta(minutes=10))
+    assert boards() == [
+        (1, "Al", 1000, 1, 2000),
+        (2, "Bo", 1000, 1, 6000),
+        (1, "甲队", 1000, 1, 2000),
+        (2, "乙队", 1000, 1, 6000),
+    ]
