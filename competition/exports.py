@@ -1,4 +1,5 @@
-"""Official exports: a match's result sheet (XLSX, PDF) and a stage's standings (XLSX).
+"""Official exports: a match's result sheet (XLSX, PDF), a stage's standings (XLSX) and the
+leaderboards of a stage or of the whole competition (XLSX).
 
 The sheet is rebuilt from the record (the round's frozen questions and append-only answers, scored
 again with the round's rule over the counted questions, like ``competition.matches.team_results``),
@@ -15,10 +16,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from competition import engine
+from competition import engine, leaderboards
 from competition.engine.common import match_order, places
 from competition.matches import bracket_view
-from competition.models import Match, Registration, Stage, Team
+from competition.models import Competition, Match, Registration, Stage, Team
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NOTO_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -445,6 +446,113 @@ def stage_standings_xlsx(stage: Stage) -> bytes:
         rows[bracket_name] = _write_section(sheets[bracket_name], rows[bracket_name], section, bold, fill)
     if not sheets:
         wb.create_sheet("Stage").cell(row=1, column=1, value=safe(stage.name))
+    return _workbook_bytes(wb)
+
+
+# ---------------------------------------------------------------------------------------- leaderboards
+
+_BOARD_HEAD = ["名次 / Rank", "得分 / Score", "答对题数 / Correct", "答对用时 ms / Correct time ms"]
+_GROUP_HEAD = [
+    "队均得分 / Mean team score",
+    "队伍数 / Teams",
+    "报名人数 / Registered",
+    "参赛人数 / Played",
+    "参与率 / Participation",
+]
+
+
+def leaderboard_sections(competition: Competition, stage: Stage | None) -> list[tuple[str, Section]]:
+    """The four boards of a stage (or cumulative, ``stage=None``), whole, as (sheet name, section):
+    contestants, teams, divisions and districts (``competition.leaderboards``)."""
+
+    def board(title: str, name: str, detail: str, rows) -> Section:
+        rank, *figures = _BOARD_HEAD
+        return Section(
+            title,
+            [rank, name, detail, *figures],
+            [[r.rank, r.name, r.detail, r.points, r.correct, r.correct_time_ms] for r in rows],
+        )
+
+    def groups(title: str, name: str, rows) -> Section:
+        return Section(
+            title,
+            ["名次 / Rank", name, *_GROUP_HEAD],
+            [
+                [r.rank, r.name, r.mean_team_points, r.teams, r.registered, r.played, r.participation]
+                for r in rows
+            ],
+        )
+
+    return [
+        (
+            "个人 Individual",
+            board(
+                "个人排行 / Individual",
+                "姓名 / Name",
+                "队伍 / Team",
+                leaderboards.individual_board(competition, stage),
+            ),
+        ),
+        (
+            "队伍 Teams",
+            board(
+                "队伍排行 / Teams",
+                "队伍 / Team",
+                "赛区 / Division",
+                leaderboards.team_board(competition, stage),
+            ),
+        ),
+        (
+            "赛区 Divisions",
+            groups(
+                "赛区排名 / Divisions", "赛区 / Division", leaderboards.division_board(competition, stage)
+            ),
+        ),
+        (
+            "区县 Districts",
+            groups(
+                "区县排名 / Districts",
+                "区县 / District",
+                leaderboards.division_board(competition, stage, by="district"),
+            ),
+        ),
+    ]
+
+
+def leaderboards_xlsx(competition: Competition, stage: Stage | None) -> bytes:
+    """One sheet per board, every row (a stage's individual board may have 100,000 of them, so the
+    workbook is written row by row, in openpyxl's write-only mode)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DCE6F4")
+    scope = stage.name if stage is not None else "累计 / Cumulative"
+    wb = Workbook(write_only=True)
+    for sheet_name, section in leaderboard_sections(competition, stage):
+        ws = wb.create_sheet(sheet_name)
+        ws.freeze_panes = "C4"
+        for letter, width in zip("ABCDEFG", (12, 28, 24, 16, 16, 18, 18), strict=True):
+            ws.column_dimensions[letter].width = width
+        title = WriteOnlyCell(ws, value=safe(f"{competition.name} · {scope} · {section.title}"))
+        title.font = Font(bold=True, size=14)
+        ws.append([title])
+        ws.append([])
+        head = []
+        for text in section.header:
+            cell = WriteOnlyCell(ws, value=safe(text))
+            cell.font, cell.fill = bold, fill
+            head.append(cell)
+        ws.append(head)
+        percent = section.header[-1] == _GROUP_HEAD[-1]
+        for values in section.rows:
+            row = [safe(value) for value in values]
+            if percent:
+                share = WriteOnlyCell(ws, value=row[-1])
+                share.number_format = "0.0%"
+                row[-1] = share
+            ws.append(row)
     return _workbook_bytes(wb)
 
 

@@ -1,20 +1,22 @@
 """Competition pages for organisers: the printable sheet of contestant join codes, the stage page
 (brackets, standings, matches as live rounds, corrections, substitutions), the projector page of a
-stage and the exports (result sheets, standings)."""
+stage, the leaderboards of a competition (host page, projector) and the exports (result sheets,
+standings, leaderboards)."""
 
 from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from competition import engine, exports, svg
+from competition import engine, exports, leaderboards, svg
 from competition.matches import (
     MatchError,
     bracket_view,
@@ -393,3 +395,164 @@ def match_sheet_pdf(request, slug: str, match_id: int):
 def stage_standings_xlsx(request, slug: str, stage_id: int):
     stage = _managed_stage(request, slug, stage_id)
     return _download(exports.stage_standings_xlsx(stage), XLSX, f"{stage.name}-standings.xlsx")
+
+
+# ------------------------------------------------------------------------------------------ standings
+
+STANDINGS_TOP = 100  # rows of a board the host page shows: a stage's board may have 100,000
+PROJECTOR_TOP = 10
+PROJECTOR_SECONDS = 5  # the projector refreshes this often; its boards are cached as long
+SEARCH_MAX = 50
+
+
+def _managed_competition(request, slug: str) -> Competition:
+    competition = get_object_or_404(Competition, slug=slug)
+    if not user_can_manage(request.user, competition):
+        raise PermissionDenied("you do not have host rights for this competition")
+    return competition
+
+
+def _scope(request, competition: Competition) -> Stage | None:
+    """The stage of ``?stage=<id>``, or None for the cumulative boards."""
+    value = request.GET.get("stage", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404("no such stage")
+    return get_object_or_404(Stage, pk=int(value), competition=competition)
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms / 1000:.1f}"
+
+
+def _board_rows(rows: list[leaderboards.Row]) -> list[dict]:
+    return [
+        {
+            "rank": row.rank,
+            "name": row.name,
+            "detail": row.detail,
+            "points": row.points,
+            "correct": row.correct,
+            "seconds": _seconds(row.correct_time_ms),
+        }
+        for row in rows
+    ]
+
+
+def _group_rows(rows: list[leaderboards.DivisionRow]) -> list[dict]:
+    return [
+        {
+            "rank": row.rank,
+            "name": row.name,
+            "points": f"{row.mean_team_points:.2f}",
+            "teams": row.teams,
+            "registered": row.registered,
+            "played": row.played,
+            "participation": f"{row.participation * 100:.1f}",
+        }
+        for row in rows
+    ]
+
+
+def matching(rows: list[leaderboards.Row], query: str) -> list[leaderboards.Row]:
+    """The rows whose name or detail (a contestant's team, a team's division) contains the query, case
+    aside. Filtered after ranking, so every row keeps its rank on the whole board."""
+    needle = query.strip().casefold()
+    if not needle:
+        return rows
+    return [row for row in rows if needle in row.name.casefold() or needle in row.detail.casefold()]
+
+
+def _board_page(rows: list[leaderboards.Row], query: str) -> dict:
+    found = matching(rows, query)
+    return {"rows": _board_rows(found[:STANDINGS_TOP]), "total": len(rows), "matching": len(found)}
+
+
+def _scope_query(stage: Stage | None) -> str:
+    return f"?{urlencode({'stage': stage.pk})}" if stage is not None else ""
+
+
+@login_required
+def standings_page(request, slug: str):
+    """The host's leaderboards of a competition, cumulative or of one stage (``?stage=<id>``):
+    individual and team boards (the top rows, or the rows matching ``?q=``) and the division and
+    district rankings."""
+    competition = _managed_competition(request, slug)
+    stage = _scope(request, competition)
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX]
+    scope = _scope_query(stage)
+    return render(
+        request,
+        "competition/standings.html",
+        {
+            "competition": competition,
+            "stage": stage,
+            "stages": competition.stages.all(),
+            "query": query,
+            "top": STANDINGS_TOP,
+            "individuals": _board_page(leaderboards.individual_board(competition, stage), query),
+            "teams": _board_page(leaderboards.team_board(competition, stage), query),
+            "divisions": _group_rows(leaderboards.division_board(competition, stage)),
+            "districts": _group_rows(leaderboards.division_board(competition, stage, by="district")),
+            "xlsx_url": reverse("competition-standings-xlsx", args=[slug]) + scope,
+            "display_url": request.build_absolute_uri(
+                reverse("competition-standings-display", args=[slug]) + scope
+            ),
+        },
+    )
+
+
+def _projector_boards(competition: Competition, stage: Stage | None) -> dict:
+    """The projector's top rows and division ranking, computed at most once per refresh interval
+    however many screens show them (a board of a stage sums 100,000 contestants)."""
+    key = f"standings-display:{competition.pk}:{stage.pk if stage else 'all'}"
+    boards = cache.get(key)
+    if boards is None:
+        boards = {
+            "individuals": _board_rows(leaderboards.individual_board(competition, stage)[:PROJECTOR_TOP]),
+            "teams": _board_rows(leaderboards.team_board(competition, stage)[:PROJECTOR_TOP]),
+            "divisions": _group_rows(leaderboards.division_board(competition, stage)),
+        }
+        cache.set(key, boards, PROJECTOR_SECONDS)
+    return boards
+
+
+def standings_display(request, slug: str):
+    """The projector page of the leaderboards (public, like the round and stage displays)."""
+    competition = get_object_or_404(Competition, slug=slug)
+    stage = _scope(request, competition)
+    return render(
+        request,
+        "competition/standings_display.html",
+        {
+            "competition": competition,
+            "stage": stage,
+            **_projector_boards(competition, stage),
+            "fragment_url": reverse("competition-standings-display-fragment", args=[slug])
+            + _scope_query(stage),
+            "refresh_ms": PROJECTOR_SECONDS * 1000,
+        },
+    )
+
+
+def standings_display_fragment(request, slug: str):
+    competition = get_object_or_404(Competition, slug=slug)
+    stage = _scope(request, competition)
+    response = render(
+        request,
+        "competition/_standings_boards.html",
+        {"competition": competition, "stage": stage, **_projector_boards(competition, stage)},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def standings_xlsx(request, slug: str):
+    competition = _managed_competition(request, slug)
+    stage = _scope(request, competition)
+    scope = stage.name if stage is not None else "cumulative"
+    return _download(
+        exports.leaderboards_xlsx(competition, stage), XLSX, f"{competition.slug}-{scope}-leaderboards.xlsx"
+    )
