@@ -19,7 +19,7 @@ from django.urls import reverse
 from reversion.models import Version
 
 from competition.matches import bracket_create, match_start
-from competition.models import Match, Stage, Team
+from competition.models import Division, Match, Stage, Team
 from questionbank import services as bank
 from quiz import services
 from tests.factories import (
@@ -126,6 +126,24 @@ def test_the_stage_pages_and_the_bracket_svg_show_names_as_text(hostile):
     assert_shown_as_text(projector, COMPETITION, STAGE, BRACKET, *shortened)
     fragment = get(Client(), reverse("competition-stage-display-fragment", args=args))
     assert_shown_as_text(fragment, BRACKET, *shortened)
+
+
+def test_the_leaderboard_pages_and_the_projector_show_names_as_text(hostile):
+    client, competition, stage = hostile["client"], hostile["competition"], hostile["stage"]
+    division = f"河北 {SCRIPT}"
+    Division.objects.filter(competition=competition).update(name=division)
+    players = [members[0] for members in MEMBERS]  # the two who joined the match's round
+    args = [competition.slug]
+    for scope in ({}, {"stage": stage.pk}):
+        page = get(client, reverse("competition-standings", args=args), **scope)
+        assert_shown_as_text(page, COMPETITION, STAGE, *TEAMS, *players, division)
+        searched = get(client, reverse("competition-standings", args=args), q=SCRIPT, **scope)
+        assert_shown_as_text(searched, SCRIPT, TEAMS[0], division)  # the search box echoes the query
+        projector = get(Client(), reverse("competition-standings-display", args=args), **scope)
+        assert_shown_as_text(projector, COMPETITION, *TEAMS, *players, division)
+        fragment = get(Client(), reverse("competition-standings-display-fragment", args=args), **scope)
+        assert_shown_as_text(fragment, *TEAMS, *players, division)
+    assert_shown_as_text(projector, STAGE)
 
 
 def test_the_join_code_cards_show_contestant_and_team_names_as_text(hostile):
