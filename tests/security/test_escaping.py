@@ -196,7 +196,7 @@ HTML_SINKS = re.compile(
     r"\.\s*(?:innerHTML|outerHTML)\b|\binsertAdjacentHTML\b|\bdocument\s*\.\s*write(?:ln)?\b"
     r"|\beval\s*\(|\bnew\s+Function\s*\(|\bcreateContextualFragment\b|\bsetHTMLUnsafe\b"
 )
-# One exception, on purpose: the stage projector swaps in the fragment the server renders and escapes
+# One exception, on purpose: the projector pages swap in the fragment the server renders and escapes
 # (test_the_stage_pages_and_the_bracket_svg_show_names_as_text; the browser test runs the swap).
 SERVER_FRAGMENT_SWAP = "box.innerHTML = html;"
 # `|safe` only on drawings the server builds and escapes itself (competition/svg.py, segno's QR codes).
