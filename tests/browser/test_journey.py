@@ -11,12 +11,12 @@ from asgiref.sync import sync_to_async
 from playwright.async_api import async_playwright, expect
 
 from quiz.services import round_create
+from tests.browser import launch_chromium, log_in
 from tests.factories import HostRoleFactory, QuestionFactory, UserFactory
 from tests.servers import daphne_servers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -47,26 +47,18 @@ def make_round():
 
 
 async def test_a_host_runs_a_round_that_three_phones_play_and_the_display_shows():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("needs Debian chromium: apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji")
     round_, _ = await make_round()
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     with daphne_servers(1) as (port,):
         base = f"http://127.0.0.1:{port}"
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
+            browser = await launch_chromium(pw)
             try:
                 # the host logs in and opens the console
                 host_ctx = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
                 console = await host_ctx.new_page()
-                await console.goto(f"{base}/accounts/login/?next=/host/rounds/{round_.id}/")
-                await console.get_by_test_id("login-username").fill("zhang.host")
-                await console.get_by_test_id("login-password").fill("pw-for-tests")
-                await console.get_by_test_id("login-submit").click()
+                await log_in(console, base, f"/host/rounds/{round_.id}/", "zhang.host")
                 await expect(console.get_by_test_id("host-pin")).to_contain_text(round_.pin)
 
                 # the big screen

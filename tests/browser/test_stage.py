@@ -20,12 +20,12 @@ from playwright.async_api import async_playwright, expect
 from competition.matches import bracket_create
 from competition.models import Competition, Match, Registration, Stage
 from competition.services import team_create
+from tests.browser import launch_chromium, log_in
 from tests.factories import HostRoleFactory, QuestionFactory, UserFactory
 from tests.servers import daphne_servers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -98,8 +98,6 @@ def sheet_text(data: bytes) -> str:
 
 
 async def test_a_host_runs_a_district_stage_match_corrects_it_and_exports_the_result_sheets():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("needs Debian chromium: apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji")
     made = await make_stage()
     competition, stage, semi, names = made["competition"], made["stage"], made["semi"], made["names"]
     first, second = semi.teams  # the first team answers right, the second wrong
@@ -109,20 +107,14 @@ async def test_a_host_runs_a_district_stage_match_corrects_it_and_exports_the_re
     with daphne_servers(1) as (port,):
         base = f"http://127.0.0.1:{port}"
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
+            browser = await launch_chromium(pw)
             try:
                 # 1. the host logs in and opens the stage page: the bracket of the four teams
                 host_ctx = await browser.new_context(
                     viewport={"width": 1366, "height": 1000}, locale="zh-CN", accept_downloads=True
                 )
                 page = await host_ctx.new_page()
-                await page.goto(f"{base}/accounts/login/?next={stage_path}")
-                await page.get_by_test_id("login-username").fill("li.host")
-                await page.get_by_test_id("login-password").fill("pw-for-tests")
-                await page.get_by_test_id("login-submit").click()
+                await log_in(page, base, stage_path, "li.host")
                 await expect(page.get_by_test_id("stage-title")).to_contain_text("区赛")
                 bracket_svg = page.get_by_test_id("stage-bracket").locator("svg.bracket-svg")
                 await expect(bracket_svg).to_be_visible()

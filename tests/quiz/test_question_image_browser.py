@@ -4,7 +4,6 @@ leaves the choices in view; the big screen and the host console show it too."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -14,12 +13,12 @@ from playwright.async_api import async_playwright, expect
 
 from questionbank import services
 from quiz.services import round_create
+from tests.browser import launch_chromium, log_in
 from tests.factories import HostRoleFactory, QuestionFactory, UserFactory
 from tests.servers import daphne_servers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 ALT = "四根柱子的柱状图，第三根最高"
 
@@ -59,22 +58,15 @@ def make_round():
 
 
 async def test_the_picture_shows_on_the_phone_the_display_and_the_host_console(shared_media):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("needs Debian chromium: apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji")
     round_ = await make_round()
     with daphne_servers(1) as (port,):
         base = f"http://127.0.0.1:{port}"
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-            )
+            browser = await launch_chromium(pw)
             try:
                 host_ctx = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
                 console = await host_ctx.new_page()
-                await console.goto(f"{base}/accounts/login/?next=/host/rounds/{round_.id}/")
-                await console.get_by_test_id("login-username").fill("li.host")
-                await console.get_by_test_id("login-password").fill("pw-for-tests")
-                await console.get_by_test_id("login-submit").click()
+                await log_in(console, base, f"/host/rounds/{round_.id}/", "li.host")
                 await expect(console.get_by_test_id("host-pin")).to_contain_text(round_.pin)
 
                 screen = await (

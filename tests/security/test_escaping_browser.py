@@ -8,12 +8,11 @@ them so); this drives them end to end. Every payload calls ``alert``: any dialog
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from asgiref.sync import sync_to_async
 from playwright.async_api import Page, async_playwright, expect
 
+from tests.browser import launch_chromium, log_in
 from tests.factories import HostRoleFactory, UserFactory
 from tests.security.test_escaping import (
     CHOICES,
@@ -30,7 +29,6 @@ from tests.servers import daphne_servers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 # Elements that only exist if a payload became markup.
 INJECTED = """() => [
@@ -54,8 +52,6 @@ async def shows_literally(page: Page, *texts: str) -> None:
 
 
 async def test_markup_in_names_and_questions_runs_nowhere_and_shows_as_typed():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("needs Debian chromium: apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji")
     made = await hostile_round()
     round_, competition, stage = made["round"], made["competition"], made["stage"]
     dialogs: list[str] = []
@@ -63,10 +59,7 @@ async def test_markup_in_names_and_questions_runs_nowhere_and_shows_as_typed():
     with daphne_servers(1) as (port,):
         base = f"http://127.0.0.1:{port}"
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
+            browser = await launch_chromium(pw)
 
             async def new_page(**context) -> Page:
                 page = await (await browser.new_context(**context)).new_page()
@@ -80,10 +73,7 @@ async def test_markup_in_names_and_questions_runs_nowhere_and_shows_as_typed():
 
             try:
                 console = await new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-                await console.goto(f"{base}/accounts/login/?next=/host/rounds/{round_.id}/")
-                await console.get_by_test_id("login-username").fill("xss.host")
-                await console.get_by_test_id("login-password").fill("pw-for-tests")
-                await console.get_by_test_id("login-submit").click()
+                await log_in(console, base, f"/host/rounds/{round_.id}/", "xss.host")
                 await expect(console.get_by_test_id("host-pin")).to_contain_text(round_.pin)
                 screen = await new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
                 await screen.goto(f"{base}/display/{round_.pin}/")
