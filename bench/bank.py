@@ -38,10 +38,10 @@ import sys
 import time
 from pathlib import Path
 
+from bench.scratch import scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
 RESULTS = Path(__file__).resolve().parent / "results"
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_DB = "jjjquiz_bankbench"
 STAGE = "初赛"
 SEARCH_WORD = "细胞"
@@ -81,18 +81,7 @@ def say(text: str) -> None:
 
 
 def prepare_database(stack: str) -> str:
-    if stack == "postgres":
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-        return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{PG_DB}"
-    VAR.mkdir(parents=True, exist_ok=True)
-    path = VAR / "bank.sqlite3"
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}"
+    return scratch_database(stack, pg_name=PG_DB, sqlite_file="bank.sqlite3")
 
 
 def median_ms(fn, repeat: int) -> tuple[float, object]:

@@ -31,13 +31,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bench import procstat
+from bench import procstat, scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 RESULTS = Path(__file__).resolve().parent / "results"
 PY = sys.executable
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = scratch.PG_ADMIN_URL
 PG_BENCH_DB = "jjjquiz_bench"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SERVER_ENV = {
@@ -81,13 +81,7 @@ def services_available() -> tuple[bool, str]:
 
 
 def pg_recreate() -> str:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    return f"{base}/{PG_BENCH_DB}"
+    return scratch.pg_recreate(PG_BENCH_DB)
 
 
 def redis_cleanup(prefix: str) -> int:

@@ -42,11 +42,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.bank import median_ms, say
+from bench.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
 RESULTS = Path(__file__).resolve().parent / "results"
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_DB = "jjjquiz_bench_standings"
 QUALIFIER, DISTRICT_STAGE = "初赛", "区赛"
 TEAMS, TEAM_SIZE, SITTINGS, QUESTIONS = 25_000, 4, 10, 10
@@ -56,18 +55,7 @@ GIVEN = "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
 
 
 def prepare_database(stack: str) -> str:
-    if stack == "postgres":
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-        return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{PG_DB}"
-    VAR.mkdir(parents=True, exist_ok=True)
-    path = VAR / "standings.sqlite3"
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}"
+    return scratch_database(stack, pg_name=PG_DB, sqlite_file="standings.sqlite3")
 
 
 def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
