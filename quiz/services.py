@@ -484,9 +484,9 @@ def contestant_join(
         if allowed is not None and registration.team_id not in allowed:
             raise QuizError("not_in_match", "your team does not play in this match")
         contestant = Contestant.objects.filter(round=round_, registration=registration).first()
-        if contestant is not None and contestant.kicked_at is not None:
-            raise QuizError("kicked", "the host removed you from this round")
-        if contestant is None:  # joining again with one's code is a resume
+        if contestant is not None:  # joining again with one's code is a resume
+            _refuse_if_kicked(contestant)
+        else:
             name = nicknames.normalise(registration.name)[: nicknames.MAX_LENGTH]
             contestant = _create_contestant(round_, name, registration=registration, team=registration.team)
     else:
@@ -506,9 +506,15 @@ def _repeated_join(round_: Round, nickname: str, key: str | None) -> Contestant 
     if not key:
         return None
     contestant = Contestant.objects.filter(round=round_, nickname=nickname, join_key=key).first()
-    if contestant is not None and contestant.kicked_at is not None:
-        raise QuizError("kicked", "the host removed you from this round")
+    if contestant is not None:
+        _refuse_if_kicked(contestant)
     return contestant
+
+
+def _refuse_if_kicked(contestant: Contestant) -> None:
+    """A contestant the host removed stays out, whether they join again or resume."""
+    if contestant.kicked_at is not None:
+        raise QuizError("kicked", "the host removed you from this round")
 
 
 def _create_contestant(
@@ -563,8 +569,7 @@ def contestant_resume(*, token: str, now: datetime | None = None) -> Welcome:
     contestant = Contestant.objects.select_related("team").filter(pk=contestant_id, round_id=round_id).first()
     if contestant is None:
         raise QuizError("invalid_token", "that reconnect token is not valid; join again")
-    if contestant.kicked_at is not None:
-        raise QuizError("kicked", "the host removed you from this round")
+    _refuse_if_kicked(contestant)
     if not secrets.compare_digest(contestant.token_nonce, nonce):
         raise QuizError("invalid_token", "that reconnect token is not valid; join again")
     return _welcome(contestant, now)
