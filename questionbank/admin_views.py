@@ -20,8 +20,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from competition.models import Competition, Division
-from questionbank import statistics
+from questionbank import hooks, statistics
 from questionbank.draws import draw_preview
 from questionbank.engine.draws import DrawError, SpecError
 from questionbank.engine.stats import DEFAULT_THRESHOLDS, letter
@@ -45,7 +44,7 @@ def _filters(request) -> dict:
     competition = None
     raw = request.GET.get("competition", "")
     if raw.isdigit():
-        competition = Competition.objects.filter(pk=int(raw)).first()
+        competition = hooks.competition(int(raw))
     stage = request.GET.get("stage")
     region = request.GET.get("region") or None
     return {
@@ -53,14 +52,6 @@ def _filters(request) -> dict:
         "stage": stage if stage not in (None, "__all__") else None,
         "region": region,
     }
-
-
-def _stages(competition) -> list[str]:
-    from quiz.models import Round
-
-    if competition is None:
-        return []
-    return sorted(set(Round.objects.filter(competition=competition).values_list("stage", flat=True)))
 
 
 def statistics_view(request, admin_site):
@@ -88,13 +79,9 @@ def statistics_view(request, admin_site):
     context = {
         **admin_site.each_context(request),
         "title": "Item statistics",
-        "competitions": Competition.objects.all(),
-        "stages": _stages(chosen["competition"]),
-        "regions": sorted(
-            set(Division.objects.filter(competition=chosen["competition"]).values_list("name", flat=True))
-        )
-        if chosen["competition"]
-        else [],
+        "competitions": hooks.competitions(),
+        "stages": hooks.stages(chosen["competition"].id) if chosen["competition"] else [],
+        "regions": hooks.regions(chosen["competition"].id) if chosen["competition"] else [],
         "chosen": chosen,
         "table": table,
         "flagged": sum(1 for r in rows if r.stats.flags),
@@ -139,11 +126,7 @@ def draw_view(request, admin_site):
     }
     questions, report, error = [], None, ""
     if request.method == "POST":
-        competition = (
-            Competition.objects.filter(pk=int(form["competition"])).first()
-            if form["competition"].isdigit()
-            else None
-        )
+        competition = hooks.competition(int(form["competition"])) if form["competition"].isdigit() else None
         seed = form["seed"].strip()
         try:
             if competition is None:
@@ -161,7 +144,7 @@ def draw_view(request, admin_site):
     context = {
         **admin_site.each_context(request),
         "title": "Draw preview",
-        "competitions": Competition.objects.all(),
+        "competitions": hooks.competitions(),
         "form": form,
         "questions": questions,
         "report": report,

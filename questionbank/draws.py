@@ -12,8 +12,12 @@ The draw itself (quotas, difficulty mix, seeding) is ``questionbank.engine.draws
   questions it draws, not a load of the bank.
 - ``excluded_ids`` are the questions shown in this competition stage (``Exposure``) or already placed in
   another round of the stage that has not been played yet (so two rounds drawn ahead for one stage do
-  not share questions; delete a round to free its questions). The draw passes over them.
+  not share questions; delete a round to free its questions). The draw passes over them. The placed
+  ones are asked of the rounds once per draw (``questionbank.hooks.planned_question_ids``): the bank
+  imports no other app.
 - ``resolved`` turns the spec's tag codes into tag ids, which is what pools hold.
+
+Creating a round from a draw is the rounds' job (``quiz.drawn_rounds.round_create_drawn``).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q
 
+from questionbank import hooks
 from questionbank.engine.draws import (
     Candidate,
     DrawSpec,
@@ -165,14 +170,9 @@ def pool_for(spec: DrawSpec, using: str = DEFAULT_DB_ALIAS) -> Pool:
 
 def excluded_ids(competition, stage: str) -> set[int]:
     """Questions shown in this competition stage (``Exposure``) or placed in a round of it not played yet."""
-    from quiz.models import RoundQuestion  # quiz depends on questionbank, not the other way round
-
     competition_id = getattr(competition, "pk", competition)
     shown = Exposure.objects.filter(competition_id=competition_id, stage=stage).values_list("question_id")
-    planned = RoundQuestion.objects.filter(
-        round__competition_id=competition_id, round__stage=stage, source__isnull=False
-    ).values_list("source_id")
-    return {qid for (qid,) in _fetch(shown)} | {qid for (qid,) in _fetch(planned)}
+    return {qid for (qid,) in _fetch(shown)} | hooks.planned_question_ids(competition_id, stage)
 
 
 def resolved(spec: DrawSpec) -> DrawSpec:
@@ -237,15 +237,3 @@ def draw_preview(
     report["candidates"] = len(pool) - sum(1 for qid in gone if qid in pool.by_id)
     found = Question.objects.in_bulk(ids)
     return [found[i] for i in ids], report
-
-
-def round_create_drawn(
-    competition, title: str, stage: str, spec: Mapping[str, Any] | DrawSpec, seed, **round_options
-):
-    """Draw the questions and create the round (``quiz.services.round_create``) with them."""
-    from quiz.services import round_create
-
-    questions = draw_questions(spec, competition, stage, seed)
-    return round_create(
-        competition=competition, title=title, questions=questions, stage=stage, **round_options
-    )

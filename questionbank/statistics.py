@@ -1,7 +1,8 @@
 """Item statistics from live answers (selectors) and their CSV / XLSX export.
 
-Three queries whatever the size: the round questions in scope, their answers, and the contestants who
-answered (with their team's division as the region). Answers to the same bank question in several rounds
+The answers come from the rounds through ``questionbank.hooks.item_responses`` (the rounds app answers it
+with three queries whatever the size: the round questions in scope, their answers, and the contestants
+who answered, with their team's division as the region). Answers to the same bank question in several rounds
 are pooled (the item is the bank question; a round question whose bank question was deleted is its own
 item). Contestants are ranked for discrimination by their round score (``Contestant.score``, the
 standings cache written at each reveal) turned into a percentile within their round, so contestants of
@@ -15,6 +16,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from questionbank import hooks
 from questionbank.engine.stats import (
     DEFAULT_THRESHOLDS,
     ItemStats,
@@ -26,6 +28,7 @@ from questionbank.engine.stats import (
 from questionbank.engine.stats import (
     item_statistics as compute,
 )
+from questionbank.hooks import ResponseScope
 
 NO_REGION = "—"
 MAX_OPTIONS = 6
@@ -40,19 +43,8 @@ class ItemRow:
     stats: ItemStats
 
 
-def _round_questions(*, question_ids=None, round=None, competition=None, stage=None):
-    from quiz.models import RoundQuestion
-
-    rqs = RoundQuestion.objects.order_by()
-    if round is not None:
-        rqs = rqs.filter(round_id=getattr(round, "pk", round))
-    if competition is not None:
-        rqs = rqs.filter(round__competition_id=getattr(competition, "pk", competition))
-    if stage is not None:
-        rqs = rqs.filter(round__stage=stage)
-    if question_ids is not None:
-        rqs = rqs.filter(source_id__in=list(question_ids))
-    return rqs
+def _id(value) -> int | None:
+    return None if value is None else getattr(value, "pk", value)
 
 
 def item_statistics(
@@ -65,14 +57,14 @@ def item_statistics(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> list[ItemRow]:
     """Statistics per item, overall and per region (or only ``region``'s rows), in round order."""
-    from quiz.models import Answer, Contestant
-
-    rqs = _round_questions(question_ids=question_ids, round=round, competition=competition, stage=stage)
-    questions = list(
-        rqs.order_by("round__created_at", "round_id", "position").values_list(
-            "id", "round_id", "position", "source_id", "source__key", "stem", "choices", "correct"
-        )
+    scope = ResponseScope(
+        question_ids=None if question_ids is None else tuple(question_ids),
+        round_id=_id(round),
+        competition_id=_id(competition),
+        stage=stage,
     )
+    found = hooks.item_responses(scope)
+    questions, answers, contestants = found.questions, found.answers, found.contestants
     if not questions:
         return []
     item_of: dict[int, object] = {}
@@ -87,14 +79,6 @@ def item_statistics(
         n_options = max(len(choices or []), old[3] if old else 0)
         meta[item] = (label, stem, source_id, n_options)
 
-    answers = list(
-        Answer.objects.filter(question_id__in=rqs.values("id"))
-        .order_by()
-        .values_list("contestant_id", "question_id", "choices", "elapsed_ms")
-    )
-    contestants = Contestant.objects.filter(id__in={a[0] for a in answers}).values_list(
-        "id", "round_id", "score", "team__division__name"
-    )
     region_of: dict[int, str] = {}
     by_round: dict[int, dict[int, float]] = {}
     for cid, round_id, score, division in contestants:

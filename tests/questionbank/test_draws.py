@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from questionbank.draws import candidates_for, draw_questions, draw_spec, pool_for, round_create_drawn
+from questionbank.draws import candidates_for, draw_questions, draw_spec, pool_for
 from questionbank.engine.draws import (
     Candidate,
     DrawError,
@@ -22,6 +22,7 @@ from questionbank.engine.draws import (
     parse_spec,
 )
 from questionbank.models import Exposure, Question, Tag, TaggedQuestion
+from quiz.drawn_rounds import round_create_drawn
 from tests.factories import CompetitionFactory, QuestionFactory
 
 BENCHMARKS = [f"B{i:02d}" for i in range(1, 27)]

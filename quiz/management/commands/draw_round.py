@@ -15,9 +15,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from competition.models import Competition
-from questionbank.draws import draw_questions, draw_spec, round_create_drawn
+from questionbank.draws import draw_questions, draw_spec
 from questionbank.engine.draws import DrawError, SpecError
+from quiz.drawn_rounds import round_create_drawn
+from quiz.models import Round
 from quiz.services import QuizError
 
 
@@ -49,9 +50,11 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="only print the drawn questions")
 
     def handle(self, *args, competition: str, stage: str, title, spec: str, seed, dry_run: bool, **options):
+        # The competition model through the round's foreign key: quiz does not import the competition app.
+        competitions = Round._meta.get_field("competition").related_model.objects
         try:
-            comp = Competition.objects.get(slug=competition)
-        except Competition.DoesNotExist:
+            comp = competitions.get(slug=competition)
+        except competitions.model.DoesNotExist:
             raise CommandError(f"no competition with the slug {competition!r}") from None
         if not dry_run and not title:
             raise CommandError("--title is required to create a round")
