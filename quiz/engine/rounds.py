@@ -325,3 +325,54 @@ def counted_questions(state: RoundState) -> Sequence[QuestionState]:
         for q in state.questions
         if q.closed_at is not None and not q.voided and not q.skipped and (q.revealed_at is not None or over)
     ]
+
+
+# The round commands a host sends ({"type": <name>, ...}), in the order the console shows them. ``kick``
+# is also a host command but concerns a contestant, not the round's state: it is accepted in every phase.
+ROUND_COMMANDS = (
+    "open",
+    "close",
+    "reveal",
+    "leaderboard",
+    "pause",
+    "resume",
+    "extend",
+    "skip",
+    "void",
+    "end",
+)
+
+
+def allowed_commands(state: RoundState, *, now: datetime) -> list[str]:
+    """The round commands that would change the round now, each aimed where the console aims it.
+
+    Decided by running the transitions themselves, so this can never disagree with them: ``open`` and
+    ``skip`` target the next playable question; ``close``, ``reveal``, ``leaderboard``, ``extend`` and
+    ``void`` the current one. A command that would be refused or change nothing is left out.
+    """
+    current, following = state.current, state.next_playable()
+    attempts = {
+        "open": lambda: open_question(state, index=following, now=now) if following is not None else None,
+        "close": lambda: close_question(state, index=current, now=now) if current is not None else None,
+        "reveal": lambda: reveal(state, index=current, now=now) if current is not None else None,
+        "leaderboard": lambda: show_leaderboard(state, index=current) if current is not None else None,
+        "pause": lambda: pause(state, now=now),
+        "resume": lambda: resume(state, now=now),
+        "extend": lambda: (
+            extend(state, index=current, seconds=10, expected_version=state.version, now=now)
+            if current is not None
+            else None
+        ),
+        "skip": lambda: skip(state, index=following) if following is not None else None,
+        "void": lambda: void(state, index=current, now=now) if current is not None else None,
+        "end": lambda: finish(state, now=now),
+    }
+    allowed = []
+    for name in ROUND_COMMANDS:
+        try:
+            result = attempts[name]()
+        except IllegalTransition:
+            continue
+        if result is not None and result.changed:
+            allowed.append(name)
+    return allowed
