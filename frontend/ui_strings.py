@@ -17,7 +17,9 @@ PHASES = {
     "finished": _("Finished"),
 }
 
-# Error codes from docs/protocol.md (quiz.protocol, quiz.services, quiz.engine) -> what people read.
+# Every error code the server can send (frontend.protocol_codes.error_codes(): docs/protocol.md and the
+# quiz's refusals) -> what people read; a test fails when one has no message in either language. Keys that
+# are not server codes ("generic", "join_mode_code", "join_mode_nickname") are the pages' own.
 ERRORS = {
     "generic": _("Something went wrong. Please try again."),
     # joining and reconnecting
@@ -33,6 +35,7 @@ ERRORS = {
     "already_joined": _("You have already joined a round on this page."),
     "not_joined": _("Join the round first."),
     "kicked": _("The host removed you from this round."),
+    "not_in_match": _("Your team does not play in this match."),
     # answering
     "too_late": _("Too late: the question had already closed."),
     "paused": _("The clock is paused. Answer when it runs again."),
@@ -47,6 +50,7 @@ ERRORS = {
     "unknown_type": _("The request was not understood."),
     "not_allowed": _("That is not allowed here."),
     "busy": _("The round is busy. Please try again."),
+    "rate_limited": _("Too many requests at once. Please wait a moment."),
     # host
     "unauthenticated": _("Your login has expired. Please log in again."),
     "forbidden": _("You do not have host rights for this round."),
@@ -61,6 +65,10 @@ ERRORS = {
     "question_voided": _("That question was voided."),
     "no_more_questions": _("Every question has been played."),
     "already_played": _("That question has been opened already; void it instead."),
+    # creating rounds
+    "no_questions": _("A round needs at least one question."),
+    "question_not_playable": _("Only approved choice questions can be played."),
+    "pin_taken": _("That PIN belongs to another live round."),
 }
 
 STRINGS = {
