@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from competition import engine, leaderboards
-from competition.engine.common import match_order, places
+from competition.engine.rules import match_order, places
 from competition.matches import bracket_view
 from competition.models import Competition, Match, Registration, Stage, Team
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from xml.sax.saxutils import escape, quoteattr
 
 from competition.engine import Bracket, FromMatch, Match
-from competition.engine.common import match_order
+from competition.engine.rules import match_order
 
 TBD = "待定 / TBD"
 FONT = "'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',system-ui,sans-serif"

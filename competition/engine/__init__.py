@@ -15,7 +15,7 @@ from competition.engine.brackets import (
     review_needed,
     standings,
 )
-from competition.engine.common import (
+from competition.engine.model import (
     AlreadyPlayed,
     Bracket,
     BracketError,

@@ -11,7 +11,10 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
-from competition.engine.common import (
+from competition.engine.double import raw_double
+from competition.engine.heats import raw_heats
+from competition.engine.layout import assemble, standard_order
+from competition.engine.model import (
     AlreadyPlayed,
     Bracket,
     BracketError,
@@ -27,20 +30,8 @@ from competition.engine.common import (
     StageNotFinished,
     SuddenDeathRequired,
     TeamId,
-    assemble,
-    check_bool,
-    check_decisive,
-    check_int,
-    check_match_tie_breaks,
     freeze,
-    match_order,
-    merge_options,
-    places,
-    validate_result,
-    validate_teams,
 )
-from competition.engine.double import raw_double
-from competition.engine.heats import raw_heats
 from competition.engine.roundrobin import (
     DEFAULT_POINTS,
     DEFAULT_TIE_BREAKS,
@@ -51,7 +42,19 @@ from competition.engine.roundrobin import (
     raw_round_robin,
     standings_of,
 )
-from competition.engine.single import raw_single
+from competition.engine.rules import (
+    check_bool,
+    check_decisive,
+    check_int,
+    check_match_tie_breaks,
+    match_order,
+    merge_options,
+    places,
+    validate_result,
+    validate_teams,
+)
+from competition.engine.single import raw_single, rounds_for
+from quiz.engine.ranking import ranked
 
 FORMATS = (
     "single_elimination",
@@ -113,9 +116,6 @@ def _round_robin_options(opts: dict[str, Any]) -> None:
 def _knockout_entrants(groups: Mapping[str, Sequence[TeamId]], per: int) -> list[FromGroup]:
     """Group winners first (group order), then runners-up...; swap within a row so that no first-round
     knockout match is between two teams of the same group when another order avoids it."""
-    from competition.engine.common import standard_order
-    from competition.engine.single import rounds_for
-
     names = list(groups)
     entrants = [FromGroup(g, p) for p in range(1, per + 1) for g in names]
     size, _ = rounds_for(len(entrants))
@@ -416,12 +416,7 @@ def final_ranking(bracket: Bracket) -> list[Placing]:
         raise BracketError(f"No final place for {missing}.")
     seed = {t: i for i, t in enumerate(bracket.teams)}
     ordered = sorted(bracket.teams, key=lambda t: (tiers[t], seed[t]))
-    out, prev, place = [], None, 0
-    for i, team in enumerate(ordered, start=1):
-        if tiers[team] != prev:
-            place, prev = i, tiers[team]
-        out.append(Placing(team, place))
-    return out
+    return [Placing(team, place) for place, team in ranked(ordered, key=tiers.__getitem__)]
 
 
 def promote(

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from competition.engine.common import BYE, FromMatch, RawMatch, standard_order
+from competition.engine.layout import RawMatch, standard_order
+from competition.engine.model import BYE, FromMatch
 from competition.engine.single import rounds_for
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from competition.engine.common import FromMatch, InvalidOption, RawMatch, snake
+from competition.engine.layout import RawMatch, snake
+from competition.engine.model import FromMatch, InvalidOption
 
 
 def raw_heats(entrants: Sequence[Any], *, heat_size: int, advance: int, final_strict: int) -> list[RawMatch]:

@@ -13,17 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from competition.engine.common import (
-    Bracket,
-    InvalidOption,
-    RawMatch,
-    Seed,
-    TeamId,
-    TeamInTwoGroups,
-    TooFewTeams,
-    places,
-    snake,
-)
+from competition.engine.layout import RawMatch, snake
+from competition.engine.model import Bracket, InvalidOption, Seed, TeamId, TeamInTwoGroups, TooFewTeams
+from competition.engine.rules import places
 
 TIE_BREAKS = ("points", "head_to_head", "score_difference", "score", "wins", "correct_time")
 DEFAULT_TIE_BREAKS = ("points", "head_to_head", "score_difference", "correct_time")
