@@ -1,16 +1,15 @@
-"""Official exports: a match's result sheet (XLSX, PDF), a stage's standings (XLSX) and the
-leaderboards of a stage or of the whole competition (XLSX).
+"""What the official exports contain, as plain titled tables of values (no file format here).
 
-The sheet is rebuilt from the record (the round's frozen questions and append-only answers, scored
-again with the round's rule over the counted questions, like ``competition.matches.team_results``),
-plus the stored match result, the corrections (who, when, why) and the substitutions. Text cells that
-a spreadsheet would read as a formula (starting with = + - @) are prefixed with an apostrophe.
+A match's result sheet is rebuilt from the record (the round's frozen questions and append-only
+answers, scored again with the round's rule over the counted questions, like
+``competition.matches.team_results``), plus the stored match result, the corrections (who, when, why)
+and the substitutions. A stage's standings are its brackets' group tables, final rankings and
+matches; the leaderboards are the four boards of ``competition.leaderboards``, whole.
+The renderers (``xlsx``, ``pdf``) lay these tables out.
 """
 
 from __future__ import annotations
 
-import io
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,17 +19,9 @@ from competition import engine, leaderboards
 from competition.engine.rules import match_order, places
 from competition.matches import bracket_view
 from competition.models import Competition, Match, Registration, Stage, Team
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NOTO_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-NOTO_CJK_SC_INDEX = 2  # Regular.ttc: JP, KR, SC, TC, HK
-
-
-def safe(value: Any) -> Any:
-    """A cell value a spreadsheet shows as text: formulas in text are neutralised."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from quiz import selectors
+from quiz.engine.rounds import counted_questions
+from quiz.models import Answer, Contestant, RoundQuestion
 
 
 def _when(value) -> str:
@@ -55,10 +46,6 @@ class Sheet:
 
 def _scores(match: Match) -> tuple[list, list, dict, dict]:
     """(questions, contestants, outcomes by contestant, answers by (contestant, position))."""
-    from quiz import selectors
-    from quiz.engine.rounds import counted_questions
-    from quiz.models import Answer, Contestant, RoundQuestion
-
     round_ = match.round
     if round_ is None:
         return [], [], {}, {}
@@ -296,66 +283,6 @@ def sheet_data(match: Match) -> Sheet:
     return Sheet(title, facts, [team_rows, members, points, qsec, answers, corrections, subs])
 
 
-# --------------------------------------------------------------------------------------------- XLSX
-
-
-def _workbook_bytes(wb) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def _write_section(ws, row: int, section: Section, bold, head_fill) -> int:
-    ws.cell(row=row, column=1, value=safe(section.title)).font = bold
-    row += 1
-    for col, head in enumerate(section.header, start=1):
-        cell = ws.cell(row=row, column=col, value=safe(head))
-        cell.font = bold
-        cell.fill = head_fill
-    row += 1
-    for values in section.rows or [["—"]]:
-        for col, value in enumerate(values, start=1):
-            ws.cell(row=row, column=col, value=safe(value))
-        row += 1
-    return row + 1
-
-
-def match_sheet_xlsx(match: Match) -> bytes:
-    """The official result sheet: a summary sheet, plus one sheet per table."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    data = sheet_data(match)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DCE6F4")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "成绩单"
-    ws.cell(row=1, column=1, value=safe(data.title)).font = Font(bold=True, size=14)
-    row = 3
-    for key, value in data.facts:
-        ws.cell(row=row, column=1, value=safe(key)).font = bold
-        ws.cell(row=row, column=2, value=safe(value))
-        row += 1
-    row += 1
-    for section in data.sections[:2] + data.sections[5:]:
-        row = _write_section(ws, row, section, bold, fill)
-    ws.column_dimensions["A"].width = 26
-    for letter in "BCDEF":
-        ws.column_dimensions[letter].width = 22
-    for section, name in (
-        (data.sections[2], "每题得分"),
-        (data.sections[3], "题目"),
-        (data.sections[4], "作答"),
-    ):
-        sheet = wb.create_sheet(name)
-        _write_section(sheet, 1, section, bold, fill)
-        sheet.column_dimensions["A"].width = 20
-        sheet.column_dimensions["B"].width = 24
-        sheet.freeze_panes = "C3"
-    return _workbook_bytes(wb)
-
-
 def standings_data(stage: Stage) -> list[tuple[str, Section]]:
     """Per bracket: group standings (round robin) and the final ranking (or the ranking so far)."""
     names = dict(Team.objects.filter(competition=stage.competition).values_list("id", "name"))
@@ -423,36 +350,8 @@ def standings_data(stage: Stage) -> list[tuple[str, Section]]:
     return out
 
 
-def stage_standings_xlsx(stage: Stage) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DCE6F4")
-    wb = Workbook()
-    wb.remove(wb.active)
-    sheets: dict[str, Any] = {}
-    rows: dict[str, int] = {}
-    for bracket_name, section in standings_data(stage):
-        if bracket_name not in sheets:
-            title = "".join(ch for ch in bracket_name if ch not in "[]:*?/\\")[:31] or "Bracket"
-            ws = wb.create_sheet(title)
-            ws.cell(
-                row=1, column=1, value=safe(f"{stage.competition.name} · {stage.name} · {bracket_name}")
-            ).font = Font(bold=True, size=14)
-            ws.column_dimensions["A"].width = 14
-            ws.column_dimensions["B"].width = 40
-            sheets[bracket_name], rows[bracket_name] = ws, 3
-        rows[bracket_name] = _write_section(sheets[bracket_name], rows[bracket_name], section, bold, fill)
-    if not sheets:
-        wb.create_sheet("Stage").cell(row=1, column=1, value=safe(stage.name))
-    return _workbook_bytes(wb)
-
-
-# ---------------------------------------------------------------------------------------- leaderboards
-
-_BOARD_HEAD = ["名次 / Rank", "得分 / Score", "答对题数 / Correct", "答对用时 ms / Correct time ms"]
-_GROUP_HEAD = [
+BOARD_HEAD = ["名次 / Rank", "得分 / Score", "答对题数 / Correct", "答对用时 ms / Correct time ms"]
+GROUP_HEAD = [
     "队均得分 / Mean team score",
     "队伍数 / Teams",
     "报名人数 / Registered",
@@ -466,7 +365,7 @@ def leaderboard_sections(competition: Competition, stage: Stage | None) -> list[
     contestants, teams, divisions and districts (``competition.leaderboards``)."""
 
     def board(title: str, name: str, detail: str, rows) -> Section:
-        rank, *figures = _BOARD_HEAD
+        rank, *figures = BOARD_HEAD
         return Section(
             title,
             [rank, name, detail, *figures],
@@ -476,7 +375,7 @@ def leaderboard_sections(competition: Competition, stage: Stage | None) -> list[
     def groups(title: str, name: str, rows) -> Section:
         return Section(
             title,
-            ["名次 / Rank", name, *_GROUP_HEAD],
+            ["名次 / Rank", name, *GROUP_HEAD],
             [
                 [r.rank, r.name, r.mean_team_points, r.teams, r.registered, r.played, r.participation]
                 for r in rows
@@ -517,149 +416,3 @@ def leaderboard_sections(competition: Competition, stage: Stage | None) -> list[
             ),
         ),
     ]
-
-
-def leaderboards_xlsx(competition: Competition, stage: Stage | None) -> bytes:
-    """One sheet per board, every row (a stage's individual board may have 100,000 of them, so the
-    workbook is written row by row, in openpyxl's write-only mode)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DCE6F4")
-    scope = stage.name if stage is not None else "累计 / Cumulative"
-    wb = Workbook(write_only=True)
-    for sheet_name, section in leaderboard_sections(competition, stage):
-        ws = wb.create_sheet(sheet_name)
-        ws.freeze_panes = "C4"
-        for letter, width in zip("ABCDEFG", (12, 28, 24, 16, 16, 18, 18), strict=True):
-            ws.column_dimensions[letter].width = width
-        title = WriteOnlyCell(ws, value=safe(f"{competition.name} · {scope} · {section.title}"))
-        title.font = Font(bold=True, size=14)
-        ws.append([title])
-        ws.append([])
-        head = []
-        for text in section.header:
-            cell = WriteOnlyCell(ws, value=safe(text))
-            cell.font, cell.fill = bold, fill
-            head.append(cell)
-        ws.append(head)
-        percent = section.header[-1] == _GROUP_HEAD[-1]
-        for values in section.rows:
-            row = [safe(value) for value in values]
-            if percent:
-                share = WriteOnlyCell(ws, value=row[-1])
-                share.number_format = "0.0%"
-                row[-1] = share
-            ws.append(row)
-    return _workbook_bytes(wb)
-
-
-# --------------------------------------------------------------------------------------------- PDF
-
-_FONT: str | None = None
-
-
-def pdf_font() -> str:
-    """Noto Sans CJK SC when installed (fonts-noto-cjk) and loadable, else reportlab's built-in CID font
-    STSong-Light (no embedding needed; every PDF reader has it). reportlab's TTFont reads TrueType
-    outlines only, so the CFF-based Noto CJK .ttc of Debian falls back to STSong-Light."""
-    global _FONT
-    if _FONT:
-        return _FONT
-    from reportlab.pdfbase import pdfmetrics
-
-    if os.path.exists(NOTO_CJK):
-        from reportlab.pdfbase.ttfonts import TTFont
-
-        try:
-            pdfmetrics.registerFont(TTFont("NotoSansCJKsc", NOTO_CJK, subfontIndex=NOTO_CJK_SC_INDEX))
-            _FONT = "NotoSansCJKsc"
-            return _FONT
-        except Exception:  # a broken or unexpected font file: fall back to the CID font
-            pass
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    _FONT = "STSong-Light"
-    return _FONT
-
-
-def match_sheet_pdf(match: Match) -> bytes:
-    """The result sheet as an A4 landscape PDF (Chinese shown with a CJK font)."""
-    from xml.sax.saxutils import escape
-
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    data = sheet_data(match)
-    font = pdf_font()
-    title = ParagraphStyle("t", fontName=font, fontSize=15, leading=20, spaceAfter=6)
-    h2 = ParagraphStyle("h", fontName=font, fontSize=11.5, leading=15, spaceBefore=8, spaceAfter=4)
-    cell = ParagraphStyle("c", fontName=font, fontSize=8, leading=10)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
-        title=data.title,
-        author="Jingjinji Quiz",
-    )
-    width = doc.width
-
-    def para(value) -> Paragraph:
-        return Paragraph(escape("" if value is None else str(value)), cell)
-
-    def table(header, rows, col_widths=None) -> Table:
-        t = Table(
-            [[para(h) for h in header]] + [[para(v) for v in r] for r in rows or [["—"]]],
-            colWidths=col_widths,
-            repeatRows=1,
-        )
-        t.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#94a3b8")),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dce6f4")),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("TOPPADDING", (0, 0), (-1, -1), 2),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-                ]
-            )
-        )
-        return t
-
-    story: list = [Paragraph(escape(data.title.replace("·", "|")), title)]  # no middle dot in STSong
-    story.append(
-        table(["项目 / Item", "内容 / Value"], [[k, v] for k, v in data.facts], [width * 0.25, width * 0.75])
-    )
-    for section in data.sections:
-        story.append(Paragraph(escape(section.title), h2))
-        n = len(section.header)
-        if section.title.startswith("每题得分") and n > 16:
-            # Wide grids: split the question columns into chunks that fit the page.
-            fixed, qs, tail = section.header[:2], section.header[2:-4], section.header[-4:]
-            step = 14
-            for start in range(0, len(qs), step):
-                idx = list(range(2 + start, 2 + min(start + step, len(qs))))
-                last = start + step >= len(qs)
-                header = fixed + [section.header[i] for i in idx] + (tail if last else [])
-                rows = [r[:2] + [r[i] for i in idx] + (r[-4:] if last else []) for r in section.rows]
-                story.append(table(header, rows, [width / len(header)] * len(header)))
-                story.append(Spacer(1, 4))
-            continue
-        widths = [width / n] * n
-        if n >= 2 and section.title.startswith(("题目", "成绩更正")):
-            widths = [width * 0.1] + [width * 0.9 / (n - 1)] * (n - 1)
-            if section.title.startswith("题目"):
-                widths = [width * 0.06, width * 0.4] + [width * 0.54 / (n - 2)] * (n - 2)
-        story.append(table(section.header, section.rows, widths))
-    doc.build(story)
-    return buffer.getvalue()
