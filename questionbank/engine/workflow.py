@@ -1,7 +1,12 @@
 """The review workflow as a pure function: draft -> in review -> approved -> retired, back to draft.
 
-Rules: the approver is not the author; a question needs a source to be approved; sending a question
-back to draft needs a reason. Only approved questions can be drawn into rounds.
+Rules: editors submit, reviewers approve, retire and return; the approver is not the author; a question
+needs a source to be approved; sending a question back to draft needs a reason. Only approved questions
+can be drawn into rounds.
+
+The transition table (``TRANSITIONS``) and who may make each move (``REVIEWER_ACTIONS``, the rest are
+editors' moves) are written here once: the admin derives its buttons and bulk actions from
+``actions_open`` and ``needs_reason`` rather than encoding them again.
 """
 
 from __future__ import annotations
@@ -41,24 +46,42 @@ class Move:
     actor_is_reviewer: bool = False
 
 
-_FROM = {
-    Action.SUBMIT: {Status.DRAFT},
-    Action.APPROVE: {Status.REVIEW},
-    Action.RETIRE: {Status.APPROVED},
-    Action.RETURN: {Status.REVIEW, Status.APPROVED, Status.RETIRED},
+# action -> (the statuses it may start from, the status it leads to)
+TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {
+    Action.SUBMIT: (frozenset({Status.DRAFT}), Status.REVIEW),
+    Action.APPROVE: (frozenset({Status.REVIEW}), Status.APPROVED),
+    Action.RETIRE: (frozenset({Status.APPROVED}), Status.RETIRED),
+    Action.RETURN: (frozenset({Status.REVIEW, Status.APPROVED, Status.RETIRED}), Status.DRAFT),
 }
-_TO = {
-    Action.SUBMIT: Status.REVIEW,
-    Action.APPROVE: Status.APPROVED,
-    Action.RETIRE: Status.RETIRED,
-    Action.RETURN: Status.DRAFT,
-}
-REVIEWER_ACTIONS = {Action.APPROVE, Action.RETIRE, Action.RETURN}
+REVIEWER_ACTIONS = frozenset({Action.APPROVE, Action.RETIRE, Action.RETURN})
+REASON_ACTIONS = frozenset({Action.RETURN})
+
+
+def needs_reason(action: Action) -> bool:
+    return action in REASON_ACTIONS
+
+
+def may_make(action: Action, *, editor: bool, reviewer: bool) -> bool:
+    """Whether someone with these roles may make ``action`` at all (whatever the question's status)."""
+    return reviewer if action in REVIEWER_ACTIONS else editor
+
+
+def actions_open(status: Status, *, editor: bool, reviewer: bool) -> list[Action]:
+    """The moves someone with these roles may try on a question in ``status``, in ``Action`` order.
+
+    What is left to ``next_status`` is what depends on the question and the move (its author, its source,
+    the reason given), so a move offered here may still be refused with a message."""
+    return [
+        action
+        for action, (sources, _to) in TRANSITIONS.items()
+        if status in sources and may_make(action, editor=editor, reviewer=reviewer)
+    ]
 
 
 def next_status(status: Status, move: Move) -> Status:
     """The status after ``move``, or WorkflowError with a stable code saying why not."""
-    if status not in _FROM[move.action]:
+    sources, to = TRANSITIONS[move.action]
+    if status not in sources:
         raise WorkflowError("illegal_transition", f"cannot {move.action} a question that is {status}")
     if move.action in REVIEWER_ACTIONS and not move.actor_is_reviewer:
         raise WorkflowError("not_reviewer", f"only reviewers may {move.action} questions")
@@ -67,6 +90,6 @@ def next_status(status: Status, move: Move) -> Status:
             raise WorkflowError("own_question", "someone other than the author must approve it")
         if not move.has_source:
             raise WorkflowError("source_required", "a question needs a source before it is approved")
-    if move.action == Action.RETURN and not move.reason.strip():
+    if needs_reason(move.action) and not move.reason.strip():
         raise WorkflowError("reason_required", "say why the question goes back to draft")
-    return _TO[move.action]
+    return to

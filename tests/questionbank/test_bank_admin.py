@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from reversion.models import Version
 
 from questionbank import services
+from questionbank.engine.workflow import Action, Status, actions_open, may_make, needs_reason
 from questionbank.models import Question, QuestionTransition, Tag
 from quiz.models import RoundQuestion
 from quiz.services import QuizError, round_create
@@ -567,3 +568,46 @@ def test_a_round_cannot_be_created_from_a_draft_question():
     with pytest.raises(QuizError) as caught:
         round_create(competition=CompetitionFactory(), title="Round", questions=[draft])
     assert caught.value.code == "question_not_playable"
+
+
+# --- the workflow the admin offers is the engine's -----------------------------------------------------
+
+ROLE_GROUPS = {
+    "editor": ["Question editors"],
+    "reviewer": ["Question reviewers"],
+    "editor and reviewer": ["Question editors", "Question reviewers"],
+}
+
+
+def roles(user) -> dict[str, bool]:
+    return {
+        "editor": user.has_perm("questionbank.change_question"),
+        "reviewer": user.has_perm("questionbank.review_question"),
+    }
+
+
+def with_groups(role: str):
+    user = UserFactory(is_staff=True)
+    user.groups.add(*Group.objects.filter(name__in=ROLE_GROUPS[role]))
+    return user
+
+
+@pytest.mark.parametrize("status", ["draft", "review", "approved", "retired"])
+@pytest.mark.parametrize("role", list(ROLE_GROUPS))
+def test_the_change_form_offers_exactly_the_moves_the_engine_opens(client, status, role):
+    user = with_groups(role)
+    question = made_by(None, status=status)
+    page = logged_in(client, user).get(change_url(question))
+    offered = [(b["action"], b["reason"]) for b in page.context["workflow_actions"]]
+    opened = actions_open(Status(status), **roles(user))
+    assert offered == [(a.value, needs_reason(a)) for a in opened]
+    html = page.content.decode()
+    assert {a for a in Action if f'name="workflow" value="{a}"' in html} == set(opened)
+
+
+@pytest.mark.parametrize("role", list(ROLE_GROUPS))
+def test_the_list_offers_one_bulk_action_per_move_the_role_may_make(client, role):
+    user = with_groups(role)
+    choices = logged_in(client, user).get(LIST_URL).context["action_form"].fields["action"].choices
+    workflow = {name for name, _label in choices} - {"", "delete_selected", "tag_selected"}
+    assert workflow == {f"{a}_selected" for a in Action if may_make(a, **roles(user))}

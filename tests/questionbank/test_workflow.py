@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from questionbank.engine.workflow import Action, Move, Status, WorkflowError, next_status
+from questionbank.engine.workflow import (
+    Action,
+    Move,
+    Status,
+    WorkflowError,
+    actions_open,
+    needs_reason,
+    next_status,
+)
 
 AUTHOR, REVIEWER = 1, 2
 LEGAL = {
@@ -95,3 +103,44 @@ def test_the_reviewer_check_comes_before_the_own_question_check():
 def test_a_workflow_error_carries_a_readable_message():
     with pytest.raises(WorkflowError, match="someone other than the author"):
         next_status(Status.REVIEW, good_move(Action.APPROVE, actor_id=AUTHOR))
+
+
+# --- what the engine opens to each role (the admin offers exactly this) ---------------------------------
+
+ROLES = {"neither": (False, False), "editor": (True, False), "reviewer": (False, True), "both": (True, True)}
+OPEN = {
+    # status: {role: actions}
+    Status.DRAFT: {"neither": [], "editor": [Action.SUBMIT], "reviewer": [], "both": [Action.SUBMIT]},
+    Status.REVIEW: {
+        "neither": [],
+        "editor": [],
+        "reviewer": [Action.APPROVE, Action.RETURN],
+        "both": [Action.APPROVE, Action.RETURN],
+    },
+    Status.APPROVED: {
+        "neither": [],
+        "editor": [],
+        "reviewer": [Action.RETIRE, Action.RETURN],
+        "both": [Action.RETIRE, Action.RETURN],
+    },
+    Status.RETIRED: {"neither": [], "editor": [], "reviewer": [Action.RETURN], "both": [Action.RETURN]},
+}
+
+
+@pytest.mark.parametrize("status", list(Status), ids=str)
+@pytest.mark.parametrize("role", list(ROLES))
+def test_the_moves_open_to_each_role_in_each_status(status, role):
+    editor, reviewer = ROLES[role]
+    assert actions_open(status, editor=editor, reviewer=reviewer) == OPEN[status][role]
+
+
+@pytest.mark.parametrize("status", list(Status), ids=str)
+def test_a_move_is_open_to_a_reviewer_exactly_when_the_workflow_lets_a_reviewer_make_it(status):
+    legal = [a for a in Action if (status, a) in LEGAL]
+    assert actions_open(status, editor=True, reviewer=True) == legal
+    for action in legal:
+        next_status(status, good_move(action))  # the rest of the rules pass for a good move
+
+
+def test_only_returning_to_draft_asks_for_a_reason():
+    assert [a for a in Action if needs_reason(a)] == [Action.RETURN]

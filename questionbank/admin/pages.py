@@ -1,14 +1,11 @@
 """Two admin pages beside the question list: item statistics (with CSV / XLSX export) and a draw preview.
 
-The question admin includes them in its URLs (before the model's own patterns)::
-
-    def get_urls(self):
-        return stats_urls(self.admin_site) + super().get_urls()
-
+The question admin includes ``stats_urls(admin_site)`` in its URLs (before the model's own patterns),
 which serves ``<admin>/questionbank/question/statistics/`` (name ``admin:questionbank_question_statistics``),
 ``.../statistics/export/`` (``admin:questionbank_question_statistics_export``, ``?format=csv|xlsx`` plus
 the page's filters) and ``.../draw/`` (``admin:questionbank_question_draw``). Both need the permission to
-view questions; the draw preview writes nothing.
+view questions; the draw preview writes nothing. Competitions, stages and regions to choose from are
+asked of the rounds through ``questionbank.hooks``.
 """
 
 from __future__ import annotations
@@ -24,6 +21,7 @@ from questionbank import hooks, statistics
 from questionbank.draws import draw_preview
 from questionbank.engine.draws import DrawError, SpecError
 from questionbank.engine.stats import DEFAULT_THRESHOLDS, letter
+from questionbank.models import Question
 
 VIEW_PERMISSION = "questionbank.view_question"
 EXAMPLE_SPEC = {
@@ -155,8 +153,6 @@ def draw_view(request, admin_site):
 
 
 def _opts():
-    from questionbank.models import Question
-
     return Question._meta
 
 
