@@ -1,16 +1,13 @@
 // The projector: lobby with QR code and PIN, the open question with a big countdown, the answer
 // distribution once closed, the key and the explanation once revealed, then the leaderboard.
 
-import { QuizSocket } from "./socket.js";
+import { CLOSE } from "./codes.js";
 import { formatNumber, t } from "./i18n.js";
-import { bindBadge, choiceParts, Countdown, el, renderLeaderboard, setText, show, showQuestionImage } from "./ui.js";
+import { $, byTestId, connect, followRound, pageData } from "./page.js";
+import { choiceParts, Countdown, el, renderLeaderboard, setText, show, showQuestionImage } from "./ui.js";
 
-const $ = (selector) => document.querySelector(selector);
-const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
-
-const pin = JSON.parse($("#display-pin").textContent);
-const socket = new QuizSocket(`/ws/display/${encodeURIComponent(pin)}/`);
-bindBadge(socket, byTestId("conn-badge"));
+const pin = pageData("display-pin", "");
+const socket = connect(`/ws/display/${encodeURIComponent(pin)}/`);
 
 const ui = {
   frame: byTestId("display"),
@@ -35,35 +32,12 @@ const ui = {
 };
 const countdown = new Countdown(ui.countdown, socket);
 
-const state = { round: null, applied: 0, builtFor: null, over: false };
+const view = followRound(socket, { onRound: () => render(), onCounts: () => renderCounts() });
+const state = { builtFor: null, over: false };
 
-function applyRound(round, version) {
-  if (typeof version === "number" && version < state.applied) return;
-  state.round = round;
-  if (typeof version === "number") state.applied = version;
-  render();
-}
-
-socket.on("snapshot", (frame) => {
-  state.applied = 0;
-  applyRound(frame.round, frame.version);
-});
-socket.on("state", (frame) => applyRound(frame.round, frame.version));
-socket.on("answered", (frame) => {
-  const r = state.round;
-  if (!r || !r.question || frame.question !== r.current) return;
-  r.question.answered = Math.max(r.question.answered ?? 0, frame.answered);
-  r.participants = frame.participants;
-  renderCounts();
-});
-socket.on("contestant", (frame) => {
-  if (!state.round) return;
-  state.round.participants = frame.participants;
-  renderCounts();
-});
 socket.on("close", (event) => {
-  // 4004: the PIN no longer names a live round (it finished, or it never existed).
-  if (event && event.code === 4004) {
+  // The PIN no longer names a live round (it finished, or it never existed).
+  if (event && event.code === CLOSE.NOT_FOUND) {
     state.over = true;
     render();
   }
@@ -75,7 +49,7 @@ function showView(name) {
 }
 
 function renderCounts() {
-  const r = state.round;
+  const r = view.round;
   if (!r) return;
   const participants = r.participants ?? 0;
   setText(ui.participants, formatNumber(participants));
@@ -143,7 +117,7 @@ function renderBoard(r) {
 }
 
 function render() {
-  const r = state.round;
+  const r = view.round;
   if (!r) return;
   ui.frame.dataset.phase = r.phase;
   setText(ui.title, r.title);

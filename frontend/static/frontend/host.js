@@ -1,16 +1,14 @@
 // The host console: the round's state with the key, the commands, contestants and questions.
 // Keyboard: N open next, C close, R reveal, L leaderboard, P pause/resume, E +10 s.
+// Which commands apply now is the engine's answer (`round.commands`), never worked out here.
 
-import { QuizSocket } from "./socket.js";
+import { CLOSE, ERROR } from "./codes.js";
 import { errorText, formatNumber, t } from "./i18n.js";
-import { bindBadge, choiceParts, Countdown, el, renderLeaderboard, setText, show, showQuestionImage } from "./ui.js";
+import { $, byTestId, connect, followRound, pageData } from "./page.js";
+import { choiceParts, Countdown, el, renderLeaderboard, setText, show, showQuestionImage } from "./ui.js";
 
-const $ = (selector) => document.querySelector(selector);
-const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
-
-const roundId = JSON.parse($("#host-round-id").textContent);
-const socket = new QuizSocket(`/ws/host/${roundId}/`);
-bindBadge(socket, byTestId("conn-badge"));
+const roundId = pageData("host-round-id");
+const socket = connect(`/ws/host/${roundId}/`);
 
 const ui = {
   phase: byTestId("host-phase"),
@@ -38,8 +36,6 @@ const countdown = new Countdown(byTestId("host-countdown"), socket, { onZero: ()
 const currentHeading = ui.number.textContent;
 
 const state = {
-  round: null,
-  applied: 0, // version of the round payload on screen
   people: new Map(), // contestant id -> {data, row}
 };
 
@@ -55,35 +51,17 @@ function setStatus(text, kind = "info") {
 
 // --- frames --------------------------------------------------------------------------------------
 
-function applyRound(round, version) {
-  if (typeof version === "number" && version < state.applied) return false;
-  state.round = round;
-  if (typeof version === "number") state.applied = version;
-  render();
-  return true;
-}
-
-socket.on("snapshot", (frame) => {
-  state.applied = 0;
-  applyRound(frame.round, frame.version);
-  resetPeople(frame.contestants || []);
+const view = followRound(socket, {
+  frames: ["state", "command"],
+  onRound: () => render(),
+  onCounts: () => renderCounts(),
 });
 
-socket.on("state", (frame) => applyRound(frame.round, frame.version));
+socket.on("snapshot", (frame) => resetPeople(frame.contestants || []));
 
 socket.on("command", (frame) => {
-  applyRound(frame.round, frame.version);
   const name = t(`cmd.${frame.command}`);
   setStatus(t(frame.changed ? "host.done" : "host.unchanged", { command: name }), frame.changed ? "ok" : "info");
-});
-
-socket.on("answered", (frame) => {
-  const round = state.round;
-  if (!round || !round.question || frame.question !== round.current) return;
-  // Counts only grow during a question; one from another server process may arrive late.
-  round.question.answered = Math.max(round.question.answered ?? 0, frame.answered);
-  round.participants = frame.participants;
-  renderCounts();
 });
 
 socket.on("contestant", (frame) => {
@@ -94,17 +72,19 @@ socket.on("contestant", (frame) => {
     markKicked(c.id);
     setStatus(t("host.kicked", { name: c.nickname }));
   }
-  if (state.round) state.round.participants = frame.participants;
   renderCounts();
 });
 
 socket.on("error", (frame) => setStatus(errorText(frame.code, frame.message), "error"));
 
+const CLOSE_STATUS = {
+  [CLOSE.UNAUTHENTICATED]: () => t("host.login_again"),
+  [CLOSE.FORBIDDEN]: () => errorText(ERROR.forbidden),
+  [CLOSE.NOT_FOUND]: () => errorText(ERROR.round_not_found),
+};
 socket.on("close", (event) => {
-  if (!event) return;
-  if (event.code === 4001) setStatus(t("host.login_again"), "error");
-  else if (event.code === 4003) setStatus(errorText("forbidden"), "error");
-  else if (event.code === 4004) setStatus(errorText("round_not_found"), "error");
+  const status = event && CLOSE_STATUS[event.code];
+  if (status) setStatus(status(), "error");
 });
 
 socket.on("state-change", () => renderButtons());
@@ -121,38 +101,21 @@ function confirmAction(text) {
   });
 }
 
+/** The command a button sends now: the pause button resumes a paused question. */
+function commandFor(action) {
+  const q = view.round && view.round.question;
+  return action === "pause" && q && q.paused ? "resume" : action;
+}
+
+/** The engine lists the commands that would change the round now; the buttons follow it. */
 function enabled(action) {
-  const r = state.round;
+  const r = view.round;
   if (!r || !socket.isOpen) return false;
-  const q = r.question;
-  const phase = r.phase;
-  const hasNext = r.next !== null && r.next !== undefined;
-  switch (action) {
-    case "open":
-      return hasNext && (["lobby", "revealed", "leaderboard"].includes(phase) || (phase === "closed" && q && q.voided));
-    case "close":
-      return phase === "open";
-    case "reveal":
-      return (phase === "open" || phase === "closed") && Boolean(q) && !q.voided;
-    case "leaderboard":
-      return phase === "revealed";
-    case "pause":
-      return phase === "open" && Boolean(q);
-    case "extend":
-      return phase === "open" && Boolean(q) && !q.voided;
-    case "skip":
-      return hasNext && phase !== "finished";
-    case "void":
-      return Boolean(q) && !q.voided && phase !== "finished" && phase !== "lobby";
-    case "end":
-      return phase !== "finished";
-    default:
-      return false;
-  }
+  return Array.isArray(r.commands) && r.commands.includes(commandFor(action));
 }
 
 async function trigger(action) {
-  const r = state.round;
+  const r = view.round;
   if (!enabled(action)) return;
   const q = r.question;
   let frame;
@@ -167,10 +130,10 @@ async function trigger(action) {
       frame = { type: action, question: r.current };
       break;
     case "pause":
-      frame = { type: q && q.paused ? "resume" : "pause" };
+      frame = { type: commandFor(action) };
       break;
     case "extend":
-      frame = { type: "extend", question: r.current, seconds: 10, version: Math.max(socket.version, state.applied) };
+      frame = { type: "extend", question: r.current, seconds: 10, version: Math.max(socket.version, view.version) };
       break;
     case "void":
       if (!(await confirmAction(t("host.confirm_void", { n: q.number ?? q.index + 1 })))) return;
@@ -277,14 +240,14 @@ ui.filter.addEventListener("input", () => {
 
 function renderButtons() {
   for (const [action, button] of Object.entries(buttons)) button.disabled = !enabled(action);
-  const q = state.round && state.round.question;
-  const paused = Boolean(q && q.paused && state.round.phase === "open");
+  const q = view.round && view.round.question;
+  const paused = Boolean(q && q.paused && view.round.phase === "open");
   setText(buttons.pause.querySelector(".btn-label"), paused ? t("host.resume") : t("host.pause"));
   buttons.pause.setAttribute("aria-pressed", paused ? "true" : "false");
 }
 
 function renderCounts() {
-  const r = state.round;
+  const r = view.round;
   const participants = r ? r.participants ?? 0 : 0;
   setText(ui.peopleCount, formatNumber(participants));
   const answered = r && r.question ? r.question.answered ?? 0 : 0;
@@ -365,7 +328,7 @@ function renderCurrent(r) {
 }
 
 function render() {
-  const r = state.round;
+  const r = view.round;
   if (!r) return;
   setText(ui.phase, t(`phase.${r.phase}`));
   ui.phase.dataset.phase = r.phase;

@@ -3,13 +3,13 @@
 
 let catalogue = {};
 try {
-  const node = document.getElementById("ui-strings");
+  const node = globalThis.document?.getElementById("ui-strings");
   if (node) catalogue = JSON.parse(node.textContent);
 } catch {
   catalogue = {};
 }
 
-export const lang = document.documentElement.lang || "zh-hans";
+export const lang = globalThis.document?.documentElement?.lang || "zh-hans";
 
 export function t(key, params = {}) {
   const text = catalogue[key] ?? key;

@@ -2,9 +2,11 @@
 // The reconnect token is kept in localStorage per PIN, so a reload or a dropped connection resumes
 // the same contestant; an answer is sent again until it is acked.
 
-import { AnswerQueue, QuizSocket } from "./socket.js";
+import { CLOSE, ERROR } from "./codes.js";
 import { errorText, formatNumber, t } from "./i18n.js";
-import { bindBadge, choiceParts, Countdown, el, remainingMs, renderLeaderboard, setText, show, showQuestionImage, store } from "./ui.js";
+import { $, byTestId, connect, pageData } from "./page.js";
+import { AnswerQueue } from "./socket.js";
+import { choiceParts, Countdown, el, remainingMs, renderLeaderboard, setText, show, showQuestionImage, store } from "./ui.js";
 
 const KEYS = {
   lastPin: "jjq:lastPin",
@@ -13,8 +15,6 @@ const KEYS = {
   pending: (pin) => `jjq:pending:${pin}`,
   results: (pin) => `jjq:results:${pin}`,
 };
-
-const $ = (selector) => document.querySelector(selector);
 
 /** This phone's random join key (docs/protocol.md, 4.2): the join frame is sent again on every reconnect
  * until a welcome arrives, and with the same nickname and key it is the same contestant. */
@@ -27,8 +27,6 @@ function joinKey() {
   }
   return key;
 }
-
-const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 const screens = { join: $("#join-view"), resume: $("#resume-view"), live: $("#live-view"), kicked: $("#kicked-view") };
 const form = {
@@ -88,7 +86,7 @@ const app = {
   kicked: false,
 };
 
-const socket = new QuizSocket("/ws/play/", {
+const socket = connect("/ws/play/", {
   onOpen() {
     app.joined = false;
     if (app.intent) socket.send(app.intent);
@@ -96,7 +94,6 @@ const socket = new QuizSocket("/ws/play/", {
 });
 const queue = new AnswerQueue(socket, { onChange: () => render() });
 const countdown = new Countdown(byTestId("countdown"), socket, { onZero: () => render() });
-bindBadge(socket, byTestId("conn-badge"));
 
 // --- screens -------------------------------------------------------------------------------------
 
@@ -235,7 +232,7 @@ socket.on("welcome", (frame) => {
     if (app.myAnswer && app.myAnswer.question === pending.question) queue.drop();
     else if (!open) {
       queue.drop();
-      if (round.current === pending.question) app.message = errorText("too_late");
+      if (round.current === pending.question) app.message = errorText(ERROR.too_late);
     }
   }
   queue.setReady(true);
@@ -273,20 +270,20 @@ socket.on("result", (frame) => {
 socket.on("kicked", () => showKicked());
 
 socket.on("close", (event) => {
-  // 4003 on this socket means kicked (a resume with a kicked token is refused the same way).
-  if (event && event.code === 4003 && !app.kicked) showKicked();
+  // Forbidden on this socket means kicked (a resume with a kicked token is refused the same way).
+  if (event && event.code === CLOSE.FORBIDDEN && !app.kicked) showKicked();
 });
 
 socket.on("error", (frame) => {
   const code = frame.code;
   if (frame.ref === "join") {
     app.intent = null;
-    if (code === "already_joined") {
+    if (code === ERROR.already_joined) {
       socket.restart();
       return;
     }
     let text = errorText(code, frame.message);
-    if (code === "join_mode") {
+    if (code === ERROR.join_mode) {
       // Point to the other way of joining and switch the form to it.
       const usedCode = currentMode() === "code";
       text = errorText(usedCode ? "join_mode_code" : "join_mode_nickname", frame.message);
@@ -297,7 +294,7 @@ socket.on("error", (frame) => {
     return;
   }
   if (frame.ref === "resume") {
-    if (code === "kicked") {
+    if (code === ERROR.kicked) {
       showKicked();
       return;
     }
@@ -305,14 +302,14 @@ socket.on("error", (frame) => {
     app.intent = null;
     app.round = null;
     queue.drop();
-    showJoin(app.pin, errorText(code === "already_joined" ? "generic" : code, frame.message));
+    showJoin(app.pin, errorText(code === ERROR.already_joined ? "generic" : code, frame.message));
     return;
   }
   if (frame.ref === "answer") {
     answerRefused(frame);
     return;
   }
-  if (code === "not_joined" && app.intent) {
+  if (code === ERROR.not_joined && app.intent) {
     socket.send(app.intent);
     return;
   }
@@ -327,13 +324,13 @@ socket.on("error", (frame) => {
 
 function answerRefused(frame) {
   const code = frame.code;
-  if (code === "server_error" || code === "not_joined") return; // the queue sends it again
-  if (code === "kicked") {
+  if (code === ERROR.server_error || code === ERROR.not_joined) return; // the queue sends it again
+  if (code === ERROR.kicked) {
     showKicked();
     return;
   }
   queue.drop();
-  if (code === "invalid_choice" || code === "paused") app.selection.clear();
+  if (code === ERROR.invalid_choice || code === ERROR.paused) app.selection.clear();
   app.message = errorText(code, frame.message);
   render();
 }
@@ -551,13 +548,7 @@ function renderResult(round) {
 
 function start() {
   applyMode();
-  let contextPin = "";
-  try {
-    contextPin = JSON.parse($("#play-pin").textContent) || "";
-  } catch {
-    contextPin = "";
-  }
-  const pin = contextPin || store.get(KEYS.lastPin) || "";
+  const pin = pageData("play-pin", "") || store.get(KEYS.lastPin) || "";
   const token = pin ? store.get(KEYS.token(pin)) : null;
   socket.start();
   if (token) {

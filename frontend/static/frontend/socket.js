@@ -10,20 +10,31 @@
 //   are dropped (emitted as "stale"); every other frame type is always delivered
 // - calls `onOpen(socket)` after every (re)connect: the contestant page sends join/resume there
 //   (host and display are sent a snapshot by the server on connect)
+// - stops for good on the close codes after which coming back cannot help (codes.js, from the server)
+//
+// The browser is reached only through `options.env` (default: globalThis, i.e. window), so the unit tests
+// run it in node with a fake WebSocket, window, document and navigator, and node's mock timers.
+
+import { FINAL_CLOSE_CODES } from "./codes.js";
 
 const FULL_STATE = new Set(["state", "welcome", "snapshot"]);
-// Close codes that mean "do not come back": 4001 not logged in, 4003 forbidden or kicked, 4004 no such round.
-const FINAL_CLOSE_CODES = new Set([4001, 4003, 4004]);
 const CLOCK_SAMPLES = 8;
+// WebSocket readyState values (the same in every implementation).
+const CONNECTING = 0;
+const OPEN = 1;
+// Not a server code: the line went silent, so the client dropped it (the WebSocket "abnormal" range).
+export const CLOSE_NO_REPLY = 4000;
 
-export function wsUrl(path) {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}${path}`;
+export function wsUrl(path, where = globalThis.location) {
+  const scheme = where.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${where.host}${path}`;
 }
 
 export class QuizSocket {
   constructor(path, options = {}) {
-    this.url = wsUrl(path);
+    this.env = options.env || globalThis;
+    this.url = wsUrl(path, this.env.location);
+    this.random = options.random || Math.random;
     this.onOpen = options.onOpen || null;
     this.pingEvery = options.pingEvery ?? 5000;
     this.minDelay = options.minDelay ?? 500;
@@ -55,7 +66,7 @@ export class QuizSocket {
       if (!this.isOpen) this._setState("offline");
     };
     this._onVisible = () => {
-      if (document.visibilityState !== "visible") return;
+      if (this.env.document.visibilityState !== "visible") return;
       if (!this.isOpen) this.reconnectNow();
       else if (Date.now() - this.lastFrameAt > this.pingEvery) this.ping(); // check the line after a sleep
     };
@@ -84,15 +95,15 @@ export class QuizSocket {
   // --- lifecycle ---------------------------------------------------------------------------------
 
   get isOpen() {
-    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
+    return this.ws !== null && this.ws.readyState === OPEN;
   }
 
   start() {
     if (!this.stopped) return this;
     this.stopped = false;
-    window.addEventListener("online", this._onOnline);
-    window.addEventListener("offline", this._onOffline);
-    document.addEventListener("visibilitychange", this._onVisible);
+    this.env.addEventListener("online", this._onOnline);
+    this.env.addEventListener("offline", this._onOffline);
+    this.env.document.addEventListener("visibilitychange", this._onVisible);
     this._connect();
     return this;
   }
@@ -101,9 +112,9 @@ export class QuizSocket {
   stop() {
     this.stopped = true;
     clearTimeout(this._retryTimer);
-    window.removeEventListener("online", this._onOnline);
-    window.removeEventListener("offline", this._onOffline);
-    document.removeEventListener("visibilitychange", this._onVisible);
+    this.env.removeEventListener("online", this._onOnline);
+    this.env.removeEventListener("offline", this._onOffline);
+    this.env.document.removeEventListener("visibilitychange", this._onVisible);
     this._stopPings();
     const ws = this.ws;
     this.ws = null;
@@ -128,7 +139,7 @@ export class QuizSocket {
 
   reconnectNow() {
     if (this.stopped || this.isOpen) return;
-    if (this.ws && this.ws.readyState === WebSocket.CONNECTING) return;
+    if (this.ws && this.ws.readyState === CONNECTING) return;
     this.attempt = 0;
     clearTimeout(this._retryTimer);
     this._connect();
@@ -137,10 +148,10 @@ export class QuizSocket {
   _connect() {
     clearTimeout(this._retryTimer);
     if (this.stopped) return;
-    this._setState(this.everConnected ? (navigator.onLine === false ? "offline" : "reconnecting") : "connecting");
+    this._setState(this.everConnected ? (this._offline() ? "offline" : "reconnecting") : "connecting");
     let ws;
     try {
-      ws = new WebSocket(this.url);
+      ws = new this.env.WebSocket(this.url);
     } catch (error) {
       console.error("quiz socket: cannot open", error);
       this._scheduleReconnect();
@@ -214,13 +225,17 @@ export class QuizSocket {
 
   _scheduleReconnect() {
     if (this.stopped) return;
-    this._setState(navigator.onLine === false ? "offline" : this.everConnected ? "reconnecting" : "connecting");
+    this._setState(this._offline() ? "offline" : this.everConnected ? "reconnecting" : "connecting");
     const base = Math.min(this.maxDelay, this.minDelay * 2 ** this.attempt);
     this.attempt += 1;
     // Jitter: anywhere from half to the whole step, so thousands of phones do not all come back at once.
-    const delay = base / 2 + Math.random() * (base / 2);
+    const delay = base / 2 + this.random() * (base / 2);
     clearTimeout(this._retryTimer);
     this._retryTimer = setTimeout(() => this._connect(), delay);
+  }
+
+  _offline() {
+    return this.env.navigator?.onLine === false;
   }
 
   _setState(state) {
@@ -280,7 +295,7 @@ export class QuizSocket {
       // Checked against the first unanswered ping, not the last frame: a background tab's timers
       // may run once a minute, which must not look like a dead line.
       if (this._awaitingSince !== null && Date.now() - this._awaitingSince > this.silenceLimit) {
-        this._drop({ code: 4000, reason: "no reply", wasClean: false });
+        this._drop({ code: CLOSE_NO_REPLY, reason: "no reply", wasClean: false });
         return;
       }
       this.ping();
@@ -324,10 +339,11 @@ export class QuizSocket {
  *  reconnect and resume too), and kept in localStorage so a reload does not lose it. The server keeps
  *  the first answer it stores, and a repeat gets a `duplicate: true` ack, so resending is always safe. */
 export class AnswerQueue {
-  constructor(socket, { retryMs = 3000, onChange = null } = {}) {
+  constructor(socket, { retryMs = 3000, onChange = null, storage = null } = {}) {
     this.socket = socket;
     this.retryMs = retryMs;
     this.onChange = onChange;
+    this._storage = storage; // localStorage unless given; read lazily, as private mode may refuse it
     this.storageKey = null;
     this.pending = null; // {question, choices, client_elapsed_ms}
     this.ready = false; // joined on the current connection: answers may be sent
@@ -343,7 +359,7 @@ export class AnswerQueue {
     this.storageKey = key;
     this.pending = null;
     try {
-      const stored = key && localStorage.getItem(key);
+      const stored = key && this.storage.getItem(key);
       if (stored) this.pending = JSON.parse(stored);
     } catch {
       this.pending = null;
@@ -351,11 +367,15 @@ export class AnswerQueue {
     return this.pending;
   }
 
+  get storage() {
+    return this._storage || globalThis.localStorage;
+  }
+
   _save() {
     if (!this.storageKey) return;
     try {
-      if (this.pending) localStorage.setItem(this.storageKey, JSON.stringify(this.pending));
-      else localStorage.removeItem(this.storageKey);
+      if (this.pending) this.storage.setItem(this.storageKey, JSON.stringify(this.pending));
+      else this.storage.removeItem(this.storageKey);
     } catch {
       /* private mode: memory only */
     }

@@ -1,0 +1,34 @@
+// eslint (flat config) for the browser scripts and their unit tests. `make lint` runs it.
+import js from "@eslint/js";
+import globals from "globals";
+
+const rules = {
+  "no-unused-vars": ["error", { caughtErrors: "none" }],
+  eqeqeq: ["error", "always"],
+  "no-var": "error",
+  "prefer-const": "error",
+  "no-implicit-globals": "error",
+};
+
+export default [
+  { ignores: ["node_modules/", ".venv/", "var/", "**/staticfiles/"] },
+  js.configs.recommended,
+  {
+    // The pages' ES modules.
+    files: ["frontend/static/**/*.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.browser },
+    rules,
+  },
+  {
+    // Classic scripts of the other apps' pages (no modules there).
+    files: ["competition/static/**/*.js", "questionbank/static/**/*.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "script", globals: globals.browser },
+    rules,
+  },
+  {
+    // Node's test runner over the same modules, and this file.
+    files: ["tests/js/**/*.mjs", "eslint.config.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.node },
+    rules,
+  },
+];
