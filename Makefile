@@ -21,7 +21,12 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed ## Create .venv and install the project with its dev tools
+# eslint and the browser scripts' unit tests (node's test runner), from package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed ## Create .venv and install the project with its dev tools
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -40,12 +45,18 @@ browser: ## Make sure Debian's chromium, CJK fonts and nginx (for the proxy test
 	  else echo "The tests need Debian's chromium and nginx: sudo apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji nginx-light"; exit 1; fi; \
 	fi
 
-test: install browser ## Run the whole suite (embedded default; set DATABASE_URL and REDIS_URL for the services)
+test-js: node_modules/.installed ## Unit tests of the browser scripts (node --test tests/js/)
+	@out=$$(node --test tests/js/ 2>&1); rc=$$?; [ $$rc -eq 0 ] || echo "$$out"; \
+	echo "node --test tests/js/: $$(echo "$$out" | grep -E '^# (tests|pass|fail) ' | sed 's/^# //' | paste -sd, -)"; \
+	exit $$rc
+
+test: install browser test-js ## Run the whole suite (embedded default; set DATABASE_URL and REDIS_URL for the services)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check; eslint over the browser scripts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	node_modules/.bin/eslint
 
 format: install ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .
@@ -64,4 +75,4 @@ bench-standings: install ## Standings over 100,000 contestants x 10 answers (STA
 clean: ## Remove the database, static files and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache
 
-.PHONY: help install migrate demo run browser test lint format messages bench bench-standings clean
+.PHONY: test-js help install migrate demo run browser test lint format messages bench bench-standings clean
