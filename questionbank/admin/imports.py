@@ -1,16 +1,13 @@
 """The admin import page: upload -> preview table (an outcome per row) -> confirm commits all or nothing.
 
-The upload is kept between the two steps in a temporary file named by a random token; the session maps
-the token to the file, so one user cannot confirm another's upload. The confirm step previews the file
-again (the bank may have changed) and commits only if it is still clean. QuestionAdmin.get_urls includes
+The upload is kept between the two steps in Django storage, named by a random token bound to the user
+who uploaded it (``questionbank.pending_imports``), so any server process can commit a preview another
+made, and one user cannot confirm another's upload. The confirm step previews the file again (the bank
+may have changed) and commits only if it is still clean. QuestionAdmin.get_urls includes
 ``import_urls(admin_site)``; the page is ``admin:questionbank_question_import``.
 """
 
 from __future__ import annotations
-
-import secrets
-import tempfile
-from pathlib import Path
 
 from django import forms
 from django.contrib import messages
@@ -18,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from questionbank.engine.formats import FORMATS
@@ -29,11 +27,14 @@ from questionbank.imports import (
     import_preview,
 )
 from questionbank.models import Question
+from questionbank.pending_imports import (
+    pending_import_forget,
+    pending_import_keep,
+    pending_import_read,
+)
 
-SESSION_KEY = "questionbank_imports"
 MAX_UPLOAD = 30 * 1024 * 1024
 SHOWN_ROWS = 1000  # rows listed in the preview table; invalid and duplicate rows are always listed
-UPLOADS = Path(tempfile.gettempdir()) / "jingjinji-question-imports"
 
 
 class ImportForm(forms.Form):
@@ -52,24 +53,6 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _uploads(request: HttpRequest) -> dict:
-    return request.session.setdefault(SESSION_KEY, {})
-
-
-def _stored(request: HttpRequest, token: str) -> tuple[dict, bytes] | None:
-    entry = _uploads(request).get(token)
-    if not entry or not secrets.compare_digest(entry.get("token", ""), token):
-        return None
-    file = UPLOADS / token
-    return (entry, file.read_bytes()) if file.is_file() else None
-
-
-def _forget(request: HttpRequest, token: str) -> None:
-    _uploads(request).pop(token, None)
-    request.session.modified = True
-    (UPLOADS / token).unlink(missing_ok=True)
-
-
 def import_view(request: HttpRequest, admin_site) -> HttpResponse:
     if not request.user.has_perm(IMPORT_PERMISSION):
         raise PermissionDenied
@@ -81,24 +64,24 @@ def import_view(request: HttpRequest, admin_site) -> HttpResponse:
     }
     token = request.POST.get("token", "")
     if request.method == "POST" and token:
-        stored = _stored(request, token)
+        stored = pending_import_read(token, user=request.user, now=timezone.now())
         if stored is None:
             messages.error(request, _("The upload has expired; choose the file again."))
             return HttpResponseRedirect(request.path)
-        entry, data = stored
+        pending, data = stored
         if "cancel" in request.POST:
-            _forget(request, token)
+            pending_import_forget(token)
             return HttpResponseRedirect(request.path)
         preview = import_preview(
-            data, fmt=entry["format"] or None, filename=entry["filename"], user=request.user
+            data, fmt=pending.format or None, filename=pending.filename, user=request.user
         )
         if "confirm" in request.POST and preview.ok:
             try:
-                result = import_commit(preview, user=request.user, allow_duplicates=entry["allow_duplicates"])
+                result = import_commit(preview, user=request.user, allow_duplicates=pending.allow_duplicates)
             except ImportRefused as exc:
                 messages.error(request, str(exc))
             else:
-                _forget(request, token)
+                pending_import_forget(token)
                 messages.success(
                     request,
                     _(
@@ -113,24 +96,21 @@ def import_view(request: HttpRequest, admin_site) -> HttpResponse:
                     },
                 )
                 return HttpResponseRedirect(reverse(f"{admin_site.name}:questionbank_question_changelist"))
-        return _preview_response(request, context, preview, token, entry["allow_duplicates"])
+        return _preview_response(request, context, preview, token, pending.allow_duplicates)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
-        token = secrets.token_urlsafe(24)
-        UPLOADS.mkdir(parents=True, exist_ok=True)
-        (UPLOADS / token).write_bytes(data)
-        entry = {
-            "token": token,
-            "filename": upload.name,
-            "format": form.cleaned_data["format"],
-            "allow_duplicates": form.cleaned_data["allow_duplicates"],
-        }
-        _uploads(request)[token] = entry
-        request.session.modified = True
-        preview = import_preview(data, fmt=entry["format"] or None, filename=upload.name, user=request.user)
-        return _preview_response(request, context, preview, token, entry["allow_duplicates"])
+        pending = pending_import_keep(
+            data,
+            user=request.user,
+            filename=upload.name,
+            fmt=form.cleaned_data["format"],
+            allow_duplicates=form.cleaned_data["allow_duplicates"],
+            now=timezone.now(),
+        )
+        preview = import_preview(data, fmt=pending.format or None, filename=upload.name, user=request.user)
+        return _preview_response(request, context, preview, pending.token, pending.allow_duplicates)
     return TemplateResponse(request, "admin/questionbank/import_form.html", {**context, "form": form})
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from reversion.models import Version
 
 from questionbank.engine.formats import auto_key
@@ -21,6 +26,7 @@ from questionbank.imports import (
     import_preview,
 )
 from questionbank.models import Question, Tag
+from questionbank.pending_imports import DIRECTORY, MAX_AGE, pending_import_keep, pending_import_read
 from tests.factories import QuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -312,11 +318,35 @@ def test_export_command_writes_text_formats_to_standard_output():
 
 
 @pytest.fixture
-def importer(client):
+def media(settings, tmp_path):
+    """Uploads kept between preview and commit go to the default storage: a media root of this test's."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def make_importer():
     user = UserFactory(is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="import_question"))
+    return user
+
+
+@pytest.fixture
+def importer(client, media):
+    user = make_importer()
     client.force_login(user)
     return user
+
+
+def kept_uploads(media) -> list[str]:
+    folder = Path(media) / DIRECTORY
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def previewed(client, url) -> str:
+    with (DATA / "questions.csv").open("rb") as upload:
+        response = client.post(url, {"file": upload, "format": ""})
+    assert response.status_code == 200 and "salt-001" in response.text
+    return response.context["token"]
 
 
 def test_the_admin_import_page_previews_then_commits(client, importer, taxonomy):
@@ -348,3 +378,73 @@ def test_the_admin_import_page_needs_the_import_permission(client):
     client.force_login(UserFactory(is_staff=True))
 
     assert client.get(reverse("admin:questionbank_question_import")).status_code == 403
+
+
+def test_a_preview_made_by_one_server_process_is_committed_by_another(
+    client, importer, media, taxonomy, tmp_path, monkeypatch
+):
+    url = reverse("admin:questionbank_question_import")
+    first_temp = tmp_path / "first-process-tmp"
+    first_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(first_temp))
+    token = previewed(client, url)
+    assert kept_uploads(media) == sorted([f"{token}.json", f"{token}.upload"])
+
+    # Another process: its own temporary directory, none of the first's files, a fresh client.
+    shutil.rmtree(first_temp)
+    second_temp = tmp_path / "second-process-tmp"
+    second_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(second_temp))
+    other = Client()
+    other.force_login(importer)
+    response = other.post(url, {"token": token, "confirm": "1"})
+
+    assert response.status_code == 302
+    assert Question.objects.filter(author=importer).count() == 5
+    assert kept_uploads(media) == []
+
+
+def test_someone_elses_import_token_is_refused_and_their_upload_kept(
+    client, importer, media, taxonomy, english
+):
+    url = reverse("admin:questionbank_question_import")
+    token = previewed(client, url)
+    intruder = Client()
+    intruder.force_login(make_importer())
+
+    response = intruder.post(url, {"token": token, "confirm": "1"}, follow=True)
+
+    assert "The upload has expired; choose the file again." in response.text
+    assert Question.objects.count() == 0
+    assert len(kept_uploads(media)) == 2
+    assert client.post(url, {"token": token, "confirm": "1"}).status_code == 302
+    assert Question.objects.count() == 5
+
+
+def test_abandoning_a_preview_deletes_its_upload(client, importer, media):
+    url = reverse("admin:questionbank_question_import")
+    token = previewed(client, url)
+
+    assert client.post(url, {"token": token, "cancel": "1"}).status_code == 302
+    assert kept_uploads(media) == []
+    assert client.post(url, {"token": token, "confirm": "1"}).status_code == 302
+    assert Question.objects.count() == 0
+
+
+def test_an_upload_expires_and_old_uploads_are_swept_when_a_new_one_is_kept(media):
+    user = make_importer()
+    then = timezone.now()
+    old = pending_import_keep(
+        b"key,stem", user=user, filename="a.csv", fmt="", allow_duplicates=False, now=then
+    )
+    assert pending_import_read(old.token, user=user, now=then + MAX_AGE / 2) == (old, b"key,stem")
+    later = then + MAX_AGE + timedelta(seconds=1)
+    assert pending_import_read(old.token, user=user, now=later) is None
+
+    new = pending_import_keep(b"x", user=user, filename="b.csv", fmt="csv", allow_duplicates=True, now=later)
+    assert kept_uploads(media) == sorted([f"{new.token}.json", f"{new.token}.upload"])
+
+
+def test_a_malformed_import_token_is_refused_without_touching_storage(media):
+    user = make_importer()
+    assert pending_import_read("../../etc/passwd", user=user, now=timezone.now()) is None
