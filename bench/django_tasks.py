@@ -42,7 +42,7 @@ def setup(k: int) -> dict:
     from questionbank.models import Question
     from questionbank.services import questions_load_json
     from quiz.models import Round
-    from quiz.services import round_create
+    from quiz.services.rounds import round_create
 
     competition = Competition.objects.create(
         name="Benchmark 2026", slug=f"bench-{secrets.token_hex(4)}", year=2026

@@ -202,7 +202,7 @@ def populate(rng: random.Random) -> dict:
     )
 
     from quiz import selectors
-    from quiz.services import standings_refresh
+    from quiz.services.standings import standings_refresh
 
     started = time.perf_counter()
     for round_ in rounds:
@@ -277,7 +277,7 @@ def time_reveal(sitting, repeat: int) -> dict:
 
     from quiz import selectors
     from quiz.engine.rounds import Phase
-    from quiz.services import standings_refresh
+    from quiz.services.standings import standings_refresh
 
     rows = list(sitting.questions.order_by("position"))
     at_tenth = selectors.round_state(sitting, rows)

@@ -8,6 +8,7 @@ flow into the bracket and the next matches get their teams.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,14 @@ from django.utils import timezone
 
 from competition import engine
 from competition.engine import BracketError, MatchResult
-from competition.models import Bracket, Match, ResultCorrection, Stage, Substitution, Team
+from competition.models import Bracket, Match, Registration, ResultCorrection, Stage, Substitution, Team
+from quiz import selectors
 from quiz.engine.scoring import ScoringRule, team_scores
+from quiz.hooks import CodeCard
+from quiz.models import Contestant, Round
+from quiz.services.rounds import round_create
+
+logger = logging.getLogger(__name__)
 
 
 class MatchError(Exception):
@@ -94,9 +101,6 @@ def bracket_create(
 
 def match_start(*, match: Match, questions: Sequence[Any], title: str | None = None):
     """Create the live round of a ready match: its teams' registered contestants join with their codes."""
-    from quiz.models import Round
-    from quiz.services import round_create
-
     with transaction.atomic():
         match = (
             Match.objects.select_for_update().select_related("bracket__stage__competition").get(pk=match.pk)
@@ -128,11 +132,30 @@ def match_team_ids(round_) -> list[int] | None:
     return None if match is None else list(match.teams)
 
 
+class RegistrationJoinPolicy:
+    """``quiz.hooks.JoinPolicy``: a code names a registration of the round's competition, and a match's
+    round admits only the match's teams."""
+
+    def code_card(self, round_, code: str) -> CodeCard | None:
+        registration = (
+            Registration.objects.select_related("team")
+            .filter(competition_id=round_.competition_id, code=code)
+            .first()
+        )
+        if registration is None:
+            return None
+        team = registration.team
+        return CodeCard(
+            registration.id, registration.name, team.id if team else None, team.name if team else None
+        )
+
+    def may_join(self, round_, card: CodeCard) -> bool:
+        allowed = match_team_ids(round_)
+        return allowed is None or card.team_id in allowed
+
+
 def team_results(round_id: int) -> dict[int, dict[str, int]]:
     """Each team's score (the stage's aggregate of member scores) and total time on correct answers."""
-    from quiz import selectors
-    from quiz.models import Contestant, Round
-
     round_ = Round.objects.get(pk=round_id)
     members = dict(
         Contestant.objects.filter(round_id=round_id, kicked_at__isnull=True, team__isnull=False).values_list(
@@ -147,6 +170,15 @@ def team_results(round_id: int) -> dict[int, dict[str, int]]:
         t.team_id: {"score": round(t.points), "correct_time_ms": correct_time[t.team_id]}
         for t in team_scores(scores, members, ScoringRule.from_dict(round_.scoring))
     }
+
+
+def on_round_finished(sender, *, round_id: int, **kwargs) -> None:
+    """``quiz.hooks.round_finished`` receiver: a match's round ended, its team scores go into the bracket
+    (a tie waits for the host's sudden-death order)."""
+    try:
+        match_round_finished(round_id=round_id)
+    except MatchError as exc:
+        logger.warning("round %s finished but its match result waits: %s", round_id, exc.message)
 
 
 def match_round_finished(*, round_id: int) -> Match | None:

@@ -10,32 +10,32 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from competition import engine, exports, leaderboards, svg
-from competition.matches import (
-    MatchError,
-    bracket_view,
-    match_result_correct,
-    match_start,
-    substitution_record,
+from competition import engine, exports, leaderboards
+from competition.forms import (
+    DEFAULT_QUESTIONS,
+    MAX_QUESTIONS,
+    BoardFilterForm,
+    CorrectResultForm,
+    JoinCodesFilterForm,
+    StageActionForm,
+    StartMatchForm,
+    SubstitutionForm,
+    errors_of,
+    is_not_found,
 )
-from competition.models import Competition, CompetitionRole, Match, Registration, Stage, Team
+from competition.matches import MatchError, match_result_correct, substitution_record
+from competition.models import Competition, Match, Registration, Stage
+from competition.permissions import may_manage_competition
+from competition.selectors import stage_brackets
+from competition.services import match_round_start
 
 CARDS_PER_PAGE = 8  # A4, two columns of four
-
-
-def user_can_manage(user, competition: Competition) -> bool:
-    """Staff, or a host of this competition."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser or user.is_staff:
-        return True
-    return competition.roles.filter(user=user, role=CompetitionRole.Role.HOST).exists()
 
 
 @login_required
@@ -43,14 +43,16 @@ def join_codes(request, slug: str):
     """One card per registered contestant with the code and a QR code to the join page;
     ``?team=<id>`` prints one team. Prints as A4 sheets of eight cards."""
     competition = get_object_or_404(Competition, slug=slug)
-    if not user_can_manage(request.user, competition):
+    if not may_manage_competition(request.user, competition):
         raise PermissionDenied("you may not print the codes of this competition")
     registrations = Registration.objects.filter(competition=competition).select_related(
         "team", "team__district", "team__division"
     )
-    team_id = request.GET.get("team", "")
-    if team_id.isdigit():
-        registrations = registrations.filter(team_id=int(team_id))
+    filters = JoinCodesFilterForm(request.GET)
+    if not filters.is_valid():
+        return HttpResponseBadRequest("; ".join(errors_of(filters)))
+    if filters.cleaned_data["team"] is not None:
+        registrations = registrations.filter(team_id=filters.cleaned_data["team"])
     registrations = registrations.order_by(
         "team__division__order", "team__district__order", "team__name", "role", "name"
     )
@@ -80,237 +82,81 @@ def join_codes(request, slug: str):
 
 # --------------------------------------------------------------------------------------------- stages
 
-DEFAULT_QUESTIONS = 10
-MAX_QUESTIONS = 60
-
-
 def _stage_or_404(slug: str, stage_id: int) -> Stage:
     return get_object_or_404(Stage.objects.select_related("competition"), pk=stage_id, competition__slug=slug)
 
 
 def _managed_stage(request, slug: str, stage_id: int) -> Stage:
     stage = _stage_or_404(slug, stage_id)
-    if not user_can_manage(request.user, stage.competition):
+    if not may_manage_competition(request.user, stage.competition):
         raise PermissionDenied("you do not have host rights for this competition")
     return stage
 
 
-def _team_names(competition: Competition) -> dict[int, str]:
-    return dict(Team.objects.filter(competition=competition).values_list("id", "name"))
-
-
-def _brackets(stage: Stage, *, detail: bool) -> list[dict]:
-    """Each bracket of the stage with its SVG, standings and (for the host page) its matches."""
-    names = _team_names(stage.competition)
-    out = []
-    for bracket in stage.brackets.all():
-        view = bracket_view(bracket)
-        state = view.bracket
-        item = {
-            "bracket": bracket,
-            "svg": svg.render(state, names, set(view.unfit)),
-            "unfit": view.unfit,
-            "finished": engine.is_finished(state),
-        }
-        if detail:
-            table = engine.standings(state) if state.groups else None
-            item["groups"] = (
-                []
-                if table is None
-                else [
-                    {
-                        "name": group,
-                        "complete": table.complete.get(group, False),
-                        "rows": [(row, names.get(row.team, f"#{row.team}")) for row in rows],
-                    }
-                    for group, rows in table.groups.items()
-                ]
-            )
-            item["sudden_death"] = [
-                (sd.group, sd.place, [names.get(t, f"#{t}") for t in sd.teams])
-                for sd in (table.sudden_death if table else ())
-            ]
-            item["ranking"] = (
-                [(p.place, names.get(p.team, f"#{p.team}")) for p in engine.final_ranking(state)]
-                if item["finished"]
-                else []
-            )
-            item["matches"] = _match_rows(stage, view, names)
-        out.append(item)
-    return out
-
-
-def _match_rows(stage: Stage, view, names: dict[int, str]) -> list[dict]:
-    rows = []
-    regs = {}
-    team_ids = {t for row in view.rows.values() for t in row.teams}
-    for reg in Registration.objects.filter(team_id__in=team_ids).order_by("team_id", "role", "name"):
-        regs.setdefault(reg.team_id, []).append(reg)
-    for code, m in view.bracket.matches.items():
-        row = view.rows.get(code)
-        if row is None:
-            continue
-        status = svg.status_of(m, set(view.unfit))
-        teams = [t for t in m.participants if t is not None]
-        stored = (row.result or {}).get("scores", {})
-        rows.append(
-            {
-                "row": row,
-                "engine": m,
-                "status": status,
-                "status_label": svg.STATUS[status],
-                "teams": [
-                    {
-                        "id": t,
-                        "name": names.get(t, f"#{t}"),
-                        "score": stored.get(str(t), {}).get("score", ""),
-                        "time": stored.get(str(t), {}).get("correct_time_ms", ""),
-                        "sd": (
-                            (row.result or {}).get("sudden_death", []).index(t) + 1
-                            if t in (row.result or {}).get("sudden_death", [])
-                            else ""
-                        ),
-                        "members": [r for r in regs.get(t, []) if r.role != Registration.Role.SUBSTITUTE],
-                        "substitutes": [r for r in regs.get(t, []) if r.role == Registration.Role.SUBSTITUTE],
-                    }
-                    for t in teams
-                ],
-                "can_start": row.round_id is None and m.ready and m.result is None,
-                "can_correct": m.ready or row.result is not None,
-                "corrections": list(row.corrections.select_related("actor")),
-                "substitutions": list(
-                    row.substitutions.select_related("player_out", "player_in", "team", "actor")
-                ),
-            }
-        )
-    return rows
-
-
-def _draw(stage: Stage, match: Match, count: int) -> list:
-    """The questions for a match's round: the bank's draw (approved, playable, zh-hans, not yet shown in
-    this stage), seeded by the match so a retry draws the same."""
+def _stage_post(request, stage: Stage) -> list[str]:
+    """One action of the stage page. A service's refusal becomes a message on the page it redirects
+    to; what the form refuses is returned, to be shown with status 400."""
+    chosen = StageActionForm(request.POST, stage=stage)
+    if not chosen.is_valid():
+        if is_not_found(chosen):
+            raise Http404("no such match in this stage")
+        return errors_of(chosen)
+    action, match = chosen.cleaned_data["action"], chosen.cleaned_data["match"]
+    if action == "start":
+        form = StartMatchForm(request.POST)
+    elif action == "correct":
+        form = CorrectResultForm(request.POST, match=match)
+    else:
+        form = SubstitutionForm(request.POST, competition=stage.competition)
+    if not form.is_valid():
+        return [f"{match.code}: {line}" for line in errors_of(form)]
     try:
-        from questionbank.draws import draw_questions
-    except ImportError:  # pragma: no cover - the draw module is optional
-        draw_questions = None
-    if draw_questions is not None:
-        return draw_questions(
-            {"count": count, "language": "zh-hans", "order": "random"},
-            stage.competition,
-            stage.name,
-            f"{stage.pk}:{match.bracket_id}:{match.code}",
-        )
-    from questionbank.models import Exposure, Question, QuestionKind, Status
-
-    shown = Exposure.objects.filter(competition=stage.competition, stage=stage.name).values("question_id")
-    return list(
-        Question.objects.filter(status=Status.APPROVED, language="zh-hans")
-        .exclude(kind=QuestionKind.JUDGED)
-        .exclude(pk__in=shown)
-        .order_by("id")[:count]
-    )
-
-
-def _int(value: str, default: int | None = None) -> int | None:
-    value = (value or "").strip()
-    try:
-        return int(value)
-    except ValueError:
-        return default
-
-
-def _stage_post(request, stage: Stage) -> None:
-    """One action of the stage page; errors become messages."""
-    action = request.POST.get("action", "")
-    match = get_object_or_404(
-        Match.objects.select_related("bracket"), pk=_int(request.POST.get("match"), 0), bracket__stage=stage
-    )
-    try:
-        if action == "start":
-            count = _int(request.POST.get("questions"), DEFAULT_QUESTIONS)
-            if count is None or not 1 <= count <= MAX_QUESTIONS:
-                raise MatchError(
-                    "bad_count", _("Choose between 1 and %(max)s questions.") % {"max": MAX_QUESTIONS}
-                )
-            try:
-                questions = _draw(stage, match, count)
-            except Exception as exc:  # SpecError / DrawError: not enough questions for the stage
-                raise MatchError("draw_failed", str(exc)) from exc
-            if len(questions) < count:
-                raise MatchError(
-                    "draw_failed",
-                    _("Only %(n)s questions are left for this stage.") % {"n": len(questions)},
-                )
-            from quiz.services import QuizError
-
-            try:
-                round_ = match_start(match=match, questions=questions)
-            except QuizError as exc:
-                raise MatchError(exc.code, str(exc)) from exc
-            messages.success(
-                request,
-                _("Round started for %(code)s: PIN %(pin)s") % {"code": match.code, "pin": round_.pin},
-            )
-        elif action == "correct":
-            scores = {}
-            order = []
-            for team in match.teams:
-                score = request.POST.get(f"score_{team}", "").strip()
-                try:
-                    value = float(score) if "." in score else int(score)
-                except ValueError:
-                    raise MatchError("bad_score", _("Give every team a score.")) from None
-                time_ms = _int(request.POST.get(f"time_{team}"), 0)
-                scores[str(team)] = {"score": value, "correct_time_ms": max(time_ms or 0, 0)}
-                place = _int(request.POST.get(f"sd_{team}"))
-                if place is not None:
-                    order.append((place, team))
-            result = {"scores": scores, "sudden_death": [t for _p, t in sorted(order)]}
-            try:
-                affected = match_result_correct(
-                    match=match, result=result, actor=request.user, reason=request.POST.get("reason", "")
-                )
-            except engine.BracketError as exc:
-                raise MatchError(exc.code, exc.message) from exc
-            note = _("Result of %(code)s corrected.") % {"code": match.code}
-            if affected:
-                note += " " + _("Check: %(list)s") % {"list": ", ".join(affected)}
-            messages.success(request, note)
-        elif action == "substitute":
-            out_reg = get_object_or_404(
-                Registration, pk=_int(request.POST.get("player_out"), 0), competition=stage.competition
-            )
-            in_reg = get_object_or_404(
-                Registration, pk=_int(request.POST.get("player_in"), 0), competition=stage.competition
-            )
-            if out_reg.team is None:
-                raise MatchError("not_team_member", _("That player has no team."))
-            substitution_record(
-                match=match,
-                team=out_reg.team,
-                player_out=out_reg,
-                player_in=in_reg,
-                actor=request.user,
-                reason=request.POST.get("reason", "")[:200],
-            )
-            messages.success(
-                request, _("%(in)s comes on for %(out)s.") % {"in": in_reg.name, "out": out_reg.name}
-            )
-        else:
-            messages.error(request, _("Unknown action."))
+        messages.success(request, _act(request, action, match, form))
     except MatchError as exc:
         messages.error(request, f"{match.code}: {exc.message} ({exc.code})")
+    return []
+
+
+def _act(request, action: str, match: Match, form) -> str:
+    """Call the service of ``action`` with the form's values; the note to show when it succeeded."""
+    data = form.cleaned_data
+    if action == "start":
+        round_ = match_round_start(match=match, count=data["questions"])
+        return _("Round started for %(code)s: PIN %(pin)s") % {"code": match.code, "pin": round_.pin}
+    if action == "correct":
+        try:
+            affected = match_result_correct(
+                match=match, result=form.result(), actor=request.user, reason=data["reason"]
+            )
+        except engine.BracketError as exc:
+            raise MatchError(exc.code, exc.message) from exc
+        note = _("Result of %(code)s corrected.") % {"code": match.code}
+        if affected:
+            note += " " + _("Check: %(list)s") % {"list": ", ".join(affected)}
+        return note
+    out_reg, in_reg = data["player_out"], data["player_in"]
+    substitution_record(
+        match=match,
+        team=out_reg.team,
+        player_out=out_reg,
+        player_in=in_reg,
+        actor=request.user,
+        reason=data["reason"],
+    )
+    return _("%(in)s comes on for %(out)s.") % {"in": in_reg.name, "out": out_reg.name}
 
 
 @login_required
 def stage_page(request, slug: str, stage_id: int):
     """The host's page of a stage: brackets, standings, matches with their rounds and the forms."""
     stage = _managed_stage(request, slug, stage_id)
+    form_errors: list[str] = []
     if request.method == "POST":
-        _stage_post(request, stage)
-        return redirect(
-            reverse("competition-stage", args=[slug, stage.pk]) + f"#m{request.POST.get('match', '')}"
-        )
+        form_errors = _stage_post(request, stage)
+        if not form_errors:
+            return redirect(
+                reverse("competition-stage", args=[slug, stage.pk]) + f"#m{request.POST.get('match', '')}"
+            )
     return render(
         request,
         "competition/stage.html",
@@ -318,13 +164,15 @@ def stage_page(request, slug: str, stage_id: int):
             "competition": stage.competition,
             "stage": stage,
             "stages": stage.competition.stages.all(),
-            "brackets": _brackets(stage, detail=True),
+            "brackets": stage_brackets(stage, detail=True),
+            "form_errors": form_errors,
             "default_questions": DEFAULT_QUESTIONS,
             "max_questions": MAX_QUESTIONS,
             "display_url": request.build_absolute_uri(
                 reverse("competition-stage-display", args=[slug, stage.pk])
             ),
         },
+        status=400 if form_errors else 200,
     )
 
 
@@ -337,7 +185,7 @@ def stage_display(request, slug: str, stage_id: int):
         {
             "competition": stage.competition,
             "stage": stage,
-            "brackets": _brackets(stage, detail=False),
+            "brackets": stage_brackets(stage, detail=False),
             "fragment_url": reverse("competition-stage-display-fragment", args=[slug, stage.pk]),
         },
     )
@@ -348,7 +196,7 @@ def stage_display_fragment(request, slug: str, stage_id: int):
     response = render(
         request,
         "competition/_stage_brackets.html",
-        {"stage": stage, "brackets": _brackets(stage, detail=False)},
+        {"stage": stage, "brackets": stage_brackets(stage, detail=False)},
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -372,7 +220,7 @@ def _managed_match(request, slug: str, match_id: int) -> Match:
         pk=match_id,
         bracket__stage__competition__slug=slug,
     )
-    if not user_can_manage(request.user, match.bracket.stage.competition):
+    if not may_manage_competition(request.user, match.bracket.stage.competition):
         raise PermissionDenied("you do not have host rights for this competition")
     return match
 
@@ -407,7 +255,7 @@ SEARCH_MAX = 50
 
 def _managed_competition(request, slug: str) -> Competition:
     competition = get_object_or_404(Competition, slug=slug)
-    if not user_can_manage(request.user, competition):
+    if not may_manage_competition(request.user, competition):
         raise PermissionDenied("you do not have host rights for this competition")
     return competition
 

@@ -14,8 +14,10 @@ import weakref
 
 from django.conf import settings
 
-from quiz import broadcast, services
-from quiz.services import AnswerOutcome, PendingAnswer
+from quiz import broadcast
+from quiz.services import answers
+from quiz.services.answers import AnswerOutcome, PendingAnswer, answered_message
+from quiz.services.rounds import around_close_when_all_answered
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +63,7 @@ class AnswerBatcher:
             if not batch:
                 return
             try:
-                result = await services.aanswers_record([answer for answer, _ in batch])
+                result = await answers.aanswers_record([answer for answer, _ in batch])
             except Exception as exc:
                 logger.exception("writing %d answers failed", len(batch))
                 for _, future in batch:
@@ -78,7 +80,7 @@ class AnswerBatcher:
 
     async def _close_if_all_answered(self, round_id: int, question: int) -> None:
         try:
-            await services.around_close_when_all_answered(round_id=round_id, question=question)
+            await around_close_when_all_answered(round_id=round_id, question=question)
         except Exception:
             logger.exception("round %s: closing when all answered failed", round_id)
 
@@ -88,7 +90,7 @@ class AnswerBatcher:
         wait = self._count_sent_at.get(round_id, 0) + self.count_throttle - now
         if wait <= 0:
             self._count_sent_at[round_id] = now
-            self._spawn(broadcast.apublish(round_id, services.answered_message(*counts)))
+            self._spawn(broadcast.apublish(round_id, answered_message(*counts)))
             return
         pending = round_id in self._count_trailing
         self._count_trailing[round_id] = counts
@@ -99,7 +101,7 @@ class AnswerBatcher:
         counts = self._count_trailing.pop(round_id, None)
         if counts is not None:
             self._count_sent_at[round_id] = time.monotonic()
-            self._spawn(broadcast.apublish(round_id, services.answered_message(*counts)))
+            self._spawn(broadcast.apublish(round_id, answered_message(*counts)))
 
     def _spawn(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -2,7 +2,7 @@
 
 Round events do not pass through here: the per-process hub (``quiz.hub``) writes them to the socket.
 These consumers never touch the ORM themselves, so they skip Channels' per-message database hop in
-``dispatch()`` and ``websocket_disconnect()`` (22% of broadcast CPU, research/measurements.md); every
+``dispatch()`` and ``websocket_disconnect()`` (22% of broadcast CPU when measured); every
 service they call hops to a thread once and cleans up connections there.
 """
 
@@ -17,12 +17,16 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from quiz import batching, protocol, services
+from quiz import batching, frames, protocol
 from quiz.engine.rounds import IllegalTransition
 from quiz.engine.throttle import FrameBucket, Verdict
 from quiz.hub import Sink, get_hub
 from quiz.protocol import ProtocolError
-from quiz.services import QuizError
+from quiz.services.answers import PendingAnswer
+from quiz.services.contestants import ajoin, token_identity
+from quiz.services.errors import QuizError
+from quiz.services.rounds import around_command, around_id_for_pin
+from quiz.services.snapshots import adisplay_snapshot, ahost_snapshot, aresume
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +79,10 @@ class QuizConsumer(AsyncWebsocketConsumer):
         return self.sink.version if self.sink is not None else None
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=protocol.dumps(frame))
+        await self.send(text_data=frames.dumps(frame))
 
     async def refuse(self, exc: Any, ref: str | None = None) -> None:
-        await self.send_frame(protocol.error_frame(exc, version=self.version, ref=ref))
+        await self.send_frame(frames.error_frame(exc, version=self.version, ref=ref))
 
     async def close_with(self, exc: Any) -> None:
         """Say why, then close with the documented close code (authorisation failures only)."""
@@ -138,7 +142,7 @@ class QuizConsumer(AsyncWebsocketConsumer):
 
     async def pong(self, command: protocol.Ping) -> None:
         await self.send_frame(
-            protocol.pong_frame(command.t, server_time=int(time.time() * 1000), version=self.version)
+            frames.pong_frame(command.t, server_time=int(time.time() * 1000), version=self.version)
         )
 
 
@@ -160,7 +164,7 @@ class ContestantConsumer(QuizConsumer):
                 raise ProtocolError("already_joined", "this socket has already joined a round")
             token = command.token if isinstance(command, protocol.Resume) else None
             if isinstance(command, protocol.Join):
-                joined = await services.ajoin(
+                joined = await ajoin(
                     pin=command.pin, nickname=command.nickname, code=command.code, key=command.key
                 )
                 token = joined.token
@@ -168,7 +172,7 @@ class ContestantConsumer(QuizConsumer):
         else:
             if self.contestant_id is None or self.round_id is None:
                 raise ProtocolError("not_joined", "join the round first")
-            answer = services.PendingAnswer(
+            answer = PendingAnswer(
                 contestant_id=self.contestant_id,
                 round_id=self.round_id,
                 question=command.question,
@@ -186,10 +190,10 @@ class ContestantConsumer(QuizConsumer):
 
     async def start(self, token: str) -> None:
         """Subscribe to the token's round first, then read the snapshot: no event falls in between."""
-        contestant_id, round_id = services.token_identity(token)
+        contestant_id, round_id = token_identity(token)
         await self.subscribe(round_id, contestant_id)
         try:
-            welcome = await services.aresume(token=token)
+            welcome = await aresume(token=token)
         except QuizError as exc:
             await self.disconnect(None)
             if exc.code == "kicked":
@@ -214,7 +218,7 @@ class HostConsumer(QuizConsumer):
         round_id = self.scope["url_route"]["kwargs"]["round_id"]
         await self.subscribe(round_id)
         try:
-            snapshot = await services.ahost_snapshot(user=user, round_id=round_id)
+            snapshot = await ahost_snapshot(user=user, round_id=round_id)
         except QuizError as exc:
             await self.disconnect(None)
             await self.close_with(exc)
@@ -226,9 +230,7 @@ class HostConsumer(QuizConsumer):
         if isinstance(command, protocol.Ping):
             await self.pong(command)
             return
-        reply = await services.around_command(
-            user=self.scope["user"], round_id=self.round_id, command=command
-        )
+        reply = await around_command(user=self.scope["user"], round_id=self.round_id, command=command)
         await self.send_frame(reply)
 
 
@@ -240,12 +242,12 @@ class DisplayConsumer(QuizConsumer):
     async def connect(self) -> None:
         await self.accept()
         try:
-            round_id = await services.around_id_for_pin(pin=self.scope["url_route"]["kwargs"]["pin"])
+            round_id = await around_id_for_pin(pin=self.scope["url_route"]["kwargs"]["pin"])
         except QuizError as exc:
             await self.close_with(exc)
             return
         await self.subscribe(round_id)
-        await self.go_live(await services.adisplay_snapshot(round_id=round_id))
+        await self.go_live(await adisplay_snapshot(round_id=round_id))
 
     async def handle(self, content: dict[str, Any]) -> None:
         await self.pong(protocol.parse_display(content))

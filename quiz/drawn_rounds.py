@@ -7,7 +7,7 @@ from typing import Any
 
 from questionbank.draws import draw_questions
 from questionbank.engine.draws import DrawSpec
-from quiz.services import round_create
+from quiz.services.rounds import round_create
 
 
 def round_create_drawn(

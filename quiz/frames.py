@@ -1,24 +1,35 @@
-"""Outbound frame payloads per audience, built from a ``RoundView``.
+"""Every frame the server sends, built here and only here; ``quiz.protocol`` holds their schemas.
 
 The one rule that must never break lives here: nothing for a contestant or a display carries the key
 (``correct``) or the explanation of a question before it is revealed. The host sees everything.
+
+Frames are plain dicts; ``dumps`` turns one into the JSON text a socket is sent. Round events are
+serialised once per audience (``state_frames``), never per socket.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Literal
 
-from quiz.engine.rounds import Phase
-from quiz.models import RoundQuestion
-from quiz.selectors import RoundView, question_state
+from quiz.engine.rounds import Event, Phase, RoundState, allowed_commands
+from quiz.models import Contestant, RoundQuestion
+from quiz.selectors import RoundView, question_state, round_state
 
 Audience = Literal["contestant", "display", "host"]
 AUDIENCES: tuple[Audience, ...] = ("contestant", "display", "host")
 
 
+def dumps(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
 def epoch_ms(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp() * 1000)
+
+
+# --- the round, as each audience sees it ---------------------------------------------------------------
 
 
 def question_image(q: RoundQuestion) -> dict[str, str] | None:
@@ -86,13 +97,10 @@ def round_payload(view: RoundView, audience: Audience, now: datetime) -> dict[st
         ]
         payload["teams"] = view.teams
     if audience == "host":
-        state_next = None
-        start = 0 if r.current_index is None else r.current_index + 1
-        for q in view.questions[start:]:
-            if not q.skipped:
-                state_next = q.position
-                break
-        payload["next"] = state_next
+        # Both from the engine: the console neither works out the next question nor which buttons apply.
+        state = round_state(r, view.questions)
+        payload["next"] = state.next_playable()
+        payload["commands"] = allowed_commands(state, now=now)
         payload["scoring"] = r.scoring
         payload["questions"] = [
             {
@@ -107,3 +115,178 @@ def round_payload(view: RoundView, audience: Audience, now: datetime) -> dict[st
             for q in view.questions
         ]
     return payload
+
+
+# --- snapshots and replies -----------------------------------------------------------------------------
+
+
+def snapshot_frame(view: RoundView, audience: Audience, now: datetime, **extra: Any) -> dict[str, Any]:
+    """What a host or display socket is sent first (the host's also lists the contestants)."""
+    return {
+        "type": "snapshot",
+        "version": view.round.version,
+        "audience": audience,
+        "round": round_payload(view, audience, now),
+        **extra,
+    }
+
+
+def me_payload(contestant: Contestant, answer: dict[str, Any] | None) -> dict[str, Any]:
+    """A contestant's own standing and their stored answer to the current question (or None)."""
+    return {
+        "id": contestant.id,
+        "nickname": contestant.nickname,
+        "team": contestant.team.name if contestant.team_id else None,
+        "score": contestant.score,
+        "rank": contestant.rank,
+        "correct": contestant.correct_count,
+        "answer": None
+        if answer is None
+        else {
+            "question": answer["question"],
+            "choices": answer["choices"],
+            "received_at": epoch_ms(answer["received_at"]),
+        },
+    }
+
+
+def welcome_frame(
+    view: RoundView, contestant: Contestant, token: str, answer: dict[str, Any] | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "type": "welcome",
+        "version": view.round.version,
+        "token": token,
+        "round": round_payload(view, "contestant", now),
+        "me": me_payload(contestant, answer),
+    }
+
+
+def command_frame(view: RoundView, command: str, changed: bool, now: datetime) -> dict[str, Any]:
+    """The host's reply to one command, with the round as it stands after it."""
+    return {
+        "type": "command",
+        "version": view.round.version,
+        "command": command,
+        "changed": changed,
+        "round": round_payload(view, "host", now),
+    }
+
+
+# --- round events --------------------------------------------------------------------------------------
+
+
+def state_frames(view: RoundView, event: Event, now: datetime) -> dict[str, str]:
+    """One ``state`` frame per audience for a round event, serialised once each."""
+    return {
+        audience: dumps(
+            {
+                "type": "state",
+                "version": view.round.version,
+                "event": event.name,
+                "index": event.index,
+                "reason": event.reason,
+                "round": round_payload(view, audience, now),
+            }
+        )
+        for audience in AUDIENCES
+    }
+
+
+def deadline_to_watch(state: RoundState) -> int | None:
+    """The clock the hubs should close the round at (epoch ms), or None when no clock runs."""
+    q = state.question
+    if state.phase != Phase.OPEN or q is None or q.paused:
+        return None
+    return epoch_ms(q.deadline)
+
+
+def result_frame(
+    *,
+    version: int,
+    question: int,
+    outcome: Any,
+    score: int,
+    rank: int | None,
+    streak: int,
+) -> str:
+    """A contestant's personal result of a revealed question (``outcome``: the engine's, or None)."""
+    return dumps(
+        {
+            "type": "result",
+            "version": version,
+            "question": question,
+            "correct": bool(outcome and outcome.correct),
+            "answered": outcome is not None,
+            "points": outcome.points if outcome else 0,
+            "score": score,
+            "rank": rank,
+            "streak": streak,
+        }
+    )
+
+
+def contestant_frame(
+    *, version: int, event: Literal["joined", "kicked"], contestant: dict[str, Any], participants: int
+) -> str:
+    """A contestant joined or was removed (hosts and displays)."""
+    return dumps(
+        {
+            "type": "contestant",
+            "version": version,
+            "event": event,
+            "contestant": contestant,
+            "participants": participants,
+        }
+    )
+
+
+def kicked_frame(version: int) -> str:
+    return dumps({"type": "kicked", "version": version, "message": "the host removed you from this round"})
+
+
+def answered_frame(version: int, question: int, answered: int, participants: int) -> str:
+    return dumps(
+        {
+            "type": "answered",
+            "version": version,
+            "question": question,
+            "answered": answered,
+            "participants": participants,
+        }
+    )
+
+
+# --- answers -------------------------------------------------------------------------------------------
+
+
+def ack_frame(
+    *, version: int, question: int, choices: list[int], received_at: datetime, duplicate: bool
+) -> dict[str, Any]:
+    return {
+        "type": "ack",
+        "version": version,
+        "question": question,
+        "choices": list(choices),
+        "received_at": epoch_ms(received_at),
+        "duplicate": duplicate,
+    }
+
+
+# --- refusals and pings --------------------------------------------------------------------------------
+
+
+def error_frame(exc: Any, *, version: int | None, ref: str | None = None) -> dict[str, Any]:
+    """A refusal (ProtocolError, QuizError, IllegalTransition: anything with ``code`` and ``message``)."""
+    frame: dict[str, Any] = {"type": "error", "version": version, "code": exc.code, "message": exc.message}
+    if getattr(exc, "field", None):
+        frame["field"] = exc.field
+    if ref:
+        frame["ref"] = ref
+    if getattr(exc, "retry_after_ms", None) is not None:
+        frame["retry_after_ms"] = exc.retry_after_ms
+    return frame
+
+
+def pong_frame(t: float | None, *, server_time: int, version: int | None) -> dict[str, Any]:
+    return {"type": "pong", "version": version, "t": t, "server_time": server_time}

@@ -403,10 +403,10 @@ class RoundChannel:
         self.hub.spawn(self._close_due(deadline_ms))
 
     async def _close_due(self, deadline_ms: int) -> None:
-        from quiz import services
+        from quiz.services.rounds import around_close_if_due
 
         try:
-            closed = await services.around_close_if_due(round_id=self.round_id)
+            closed = await around_close_if_due(round_id=self.round_id)
         except Exception:
             logger.exception("round %s: closing at the deadline failed; retrying", self.round_id)
             closed = False

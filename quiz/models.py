@@ -33,10 +33,13 @@ class Round(models.Model):
     join_mode = models.CharField(max_length=12, choices=JoinMode.choices, default=JoinMode.OPEN)
     scoring = models.JSONField(_("scoring rule"), default=dict, blank=True)
     close_when_all_answered = models.BooleanField(_("close early when everyone has answered"), default=False)
-    # State, changed only by quiz.services through a conditional update on ``version``.
+    # State, changed only by quiz.services.rounds through a conditional update on ``version``.
     phase = models.CharField(max_length=12, choices=[(p.value, p.value) for p in Phase], default=Phase.LOBBY)
     version = models.PositiveIntegerField(default=1)
     current_index = models.IntegerField(null=True, blank=True)
+    # The round version whose standings are cached on the contestants (quiz.services.standings): they
+    # are written after the round's change commits, and an older refresh never overwrites a newer one.
+    standings_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

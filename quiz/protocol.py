@@ -1,9 +1,9 @@
-"""The WebSocket protocol: inbound frames parsed into typed commands, outbound frames built and described.
+"""The WebSocket protocol: inbound frames parsed into typed commands; codes; the schemas of outbound frames.
 
 Every inbound frame is JSON text with a ``type``. Anything that does not parse into a command raises
 ``ProtocolError`` with a stable ``code``; the consumer answers with an ``error`` frame and keeps the
-socket open. ``SERVER_FRAME_SCHEMAS`` describes every frame the server sends; the contract test checks
-real frames against it and ``docs/protocol.md`` shows an example of each.
+socket open. ``SERVER_FRAME_SCHEMAS`` describes every frame the server sends (``quiz.frames`` builds
+them); the contract test checks real frames against it and ``docs/protocol.md`` shows an example of each.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import json
 import math
 from dataclasses import dataclass
 from typing import Any
+
+from quiz.engine.rounds import ROUND_COMMANDS
 
 MAX_CHOICES = 6
 MAX_NICKNAME = 20
@@ -225,27 +227,7 @@ def parse_display(content: dict[str, Any]) -> Ping:
     raise ProtocolError("not_allowed", "the display is read-only")
 
 
-# --- outbound frames ---------------------------------------------------------------------------------
-
-
-def dumps(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
-
-
-def error_frame(exc: ProtocolError | Any, *, version: int | None, ref: str | None = None) -> dict[str, Any]:
-    frame: dict[str, Any] = {"type": "error", "version": version, "code": exc.code, "message": exc.message}
-    if getattr(exc, "field", None):
-        frame["field"] = exc.field
-    if ref:
-        frame["ref"] = ref
-    if getattr(exc, "retry_after_ms", None) is not None:
-        frame["retry_after_ms"] = exc.retry_after_ms
-    return frame
-
-
-def pong_frame(t: float | None, *, server_time: int, version: int | None) -> dict[str, Any]:
-    return {"type": "pong", "version": version, "t": t, "server_time": server_time}
-
+# --- outbound frame schemas (the frames themselves are built in quiz.frames) ---------------------------
 
 _INT = {"type": "integer"}
 _NINT = {"type": ["integer", "null"]}
@@ -324,6 +306,8 @@ _ROUND = {
         "teams": {"type": "array"},
         "questions": {"type": "array"},
         "scoring": {"type": "object"},
+        # host only: the round commands the engine would accept now (quiz.engine.rounds.allowed_commands)
+        "commands": {"type": "array", "items": {"enum": list(ROUND_COMMANDS)}, "uniqueItems": True},
     },
 }
 _ME = {

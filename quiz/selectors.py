@@ -12,9 +12,18 @@ from django.conf import settings
 from django.db.models import Count, TextField
 from django.db.models.functions import Cast
 
+from quiz import hooks
 from quiz.boards import Board, Standing, live_board
+from quiz.engine.ranking import ranked
 from quiz.engine.rounds import Phase, QuestionState, RoundState, counted_questions
-from quiz.engine.scoring import AnswerRecord, ContestantScore, ScoredQuestion, ScoringRule, score_round
+from quiz.engine.scoring import (
+    AnswerRecord,
+    ContestantScore,
+    ScoredQuestion,
+    ScoringRule,
+    score_round,
+    team_scores,
+)
 from quiz.models import Answer, Contestant, Round, RoundQuestion
 
 
@@ -145,8 +154,6 @@ def leaderboard_top(round_id: int, size: int | None = None, *, board: Board | No
 
 def team_table(round_id: int) -> list[dict[str, Any]]:
     """Team standings from the cached member scores, using the round's team aggregate."""
-    from quiz.engine.scoring import ContestantScore, ScoringRule, team_scores
-
     round_ = Round.objects.only("scoring").get(pk=round_id)
     members = list(
         active_contestants(round_id).filter(team__isnull=False).values("id", "team_id", "team__name", "score")
@@ -158,12 +165,10 @@ def team_table(round_id: int) -> list[dict[str, Any]]:
     table = team_scores(
         scores, {m["id"]: m["team_id"] for m in members}, ScoringRule.from_dict(round_.scoring)
     )
-    rows, previous, rank = [], None, 0
-    for position, t in enumerate(table, start=1):
-        if t.points != previous:
-            rank, previous = position, t.points
-        rows.append({"rank": rank, "name": names[t.team_id], "score": t.points, "members": t.members})
-    return rows
+    return [
+        {"rank": rank, "name": names[t.team_id], "score": t.points, "members": t.members}
+        for rank, t in ranked(table, key=lambda t: t.points)
+    ]
 
 
 def round_view(round_id: int, *, board: Board | None = None, for_contestant: bool = False) -> RoundView:
@@ -203,20 +208,30 @@ def contestants_list(round_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def current_answer(contestant_id: int, round_: Round) -> dict[str, Any] | None:
+    """The contestant's stored answer to the round's current question: question, choices, received_at."""
+    if round_.current_index is None:
+        return None
+    stored = (
+        Answer.objects.filter(
+            contestant_id=contestant_id, question__round_id=round_.id, question__position=round_.current_index
+        )
+        .values("choices", "received_at")
+        .first()
+    )
+    return None if stored is None else {"question": round_.current_index, **stored}
+
+
 def round_for_pin(pin: str) -> Round | None:
     return Round.objects.filter(pin=pin).exclude(phase=Phase.FINISHED).first()
 
 
 def user_can_host(user, round_: Round) -> bool:
-    if not user or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return round_.competition.roles.filter(user=user, role="host").exists()
+    """The competition's rule for who may host (``quiz.hooks``; competition/permissions.py)."""
+    return hooks.may_host(user, round_)
 
 
 def rounds_hosted_by(user):
+    """The rounds ``user`` may host, newest first."""
     qs = Round.objects.select_related("competition").order_by("-created_at")
-    if user.is_superuser:
-        return qs
-    return qs.filter(competition__roles__user=user, competition__roles__role="host").distinct()
+    return hooks.hosted_rounds(user, qs)

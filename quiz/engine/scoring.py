@@ -10,7 +10,10 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
+
+from quiz.engine.ranking import ranked
 
 
 class SpeedCurve(enum.StrEnum):
@@ -251,14 +254,7 @@ def rank(scores: Iterable[ContestantScore], chain: Sequence[TieBreak] = DEFAULT_
     """Order by the tie-break chain; contestants equal on every key share a rank."""
     # Each key is built once: sort_key makes a tuple per call, and a sitting has 10,000 contestants.
     ordered = sorted(((s.sort_key(chain), s.contestant_id, s) for s in scores), key=lambda k: k[:2])
-    ranked: list[Ranked] = []
-    previous: tuple[int, ...] | None = None
-    current_rank = 0
-    for position, (key, _, score) in enumerate(ordered, start=1):
-        if key != previous:
-            current_rank, previous = position, key
-        ranked.append(Ranked(current_rank, score))
-    return ranked
+    return [Ranked(position, row[2]) for position, row in ranked(ordered, key=itemgetter(0))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from playwright.async_api import async_playwright, expect
 
-from quiz.services import round_create
+from quiz.services.rounds import round_create
 from tests.browser import launch_chromium, log_in
 from tests.factories import HostRoleFactory, QuestionFactory, UserFactory
 from tests.servers import daphne_servers

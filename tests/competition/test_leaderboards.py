@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from competition.leaderboards import division_board, individual_board, team_board
 from competition.models import District, Stage
-from quiz import services
 from quiz.models import Contestant, Round
 from quiz.protocol import HostCommand
-from quiz.services import round_create
+from quiz.services.answers import PendingAnswer, answers_record
+from quiz.services.contestants import contestant_join
+from quiz.services.rounds import round_command, round_create
 from tests.factories import (
     CompetitionFactory,
     DivisionFactory,
@@ -351,24 +352,20 @@ def test_a_voided_question_s_correct_time_leaves_the_boards_with_the_rescore():
         stage=league.stage.name,
     )
     ids = {
-        who: services.contestant_join(pin=round_.pin, code=league.people[who].code).contestant_id
+        who: contestant_join(pin=round_.pin, code=league.people[who].code).contestant_id
         for who in ("Al", "Bo")
     }
     start = timezone.now()
 
     def command(action: str, index: int, at) -> None:
-        services.round_command(
-            user=host, round_id=round_.id, command=HostCommand(action, question=index), now=at
-        )
+        round_command(user=host, round_id=round_.id, command=HostCommand(action, question=index), now=at)
 
     for index, key, after_ms in ((0, 0, {"Al": 2000, "Bo": 6000}), (1, 1, {"Al": 8000, "Bo": 1000})):
         opened = start + timedelta(minutes=index)
         command("open", index, opened)
-        services.answers_record(
+        answers_record(
             [
-                services.PendingAnswer(
-                    ids[who], round_.id, index, (key,), opened + timedelta(milliseconds=ms)
-                )
+                PendingAnswer(ids[who], round_.id, index, (key,), opened + timedelta(milliseconds=ms))
                 for who, ms in after_ms.items()
             ]
         )

@@ -14,10 +14,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from quiz import boards, services
+from quiz import boards
 from quiz.boards import DatabaseBoard, RedisBoard, Standing, live_board, member_of, row_of, standing_of
 from quiz.models import Contestant
 from quiz.protocol import HostCommand
+from quiz.services.answers import PendingAnswer, answers_record
+from quiz.services.contestants import contestant_join, contestant_kick
+from quiz.services.rounds import round_command, round_create
+from quiz.services.snapshots import display_snapshot
 from tests.factories import HostRoleFactory, QuestionFactory
 from tests.servers import free_port, private_redis
 
@@ -52,16 +56,14 @@ class Played:
         role = HostRoleFactory()
         self.user = role.user
         made = [QuestionFactory(correct=[i % 4], time_limit=20) for i in range(questions)]
-        self.round = services.round_create(
+        self.round = round_create(
             competition=role.competition, title="Board", questions=made, scoring=rule or {}
         )
-        self.ids = {
-            name: services.contestant_join(pin=self.round.pin, nickname=name).contestant_id for name in names
-        }
+        self.ids = {name: contestant_join(pin=self.round.pin, nickname=name).contestant_id for name in names}
         self.start = timezone.now()
 
     def command(self, action: str, question: int, at: timedelta) -> None:
-        services.round_command(
+        round_command(
             user=self.user,
             round_id=self.round.id,
             command=HostCommand(action, question=question),
@@ -72,9 +74,9 @@ class Played:
         """Open question ``index``; each name answers (choice, after ms); close and reveal."""
         opened = timedelta(minutes=index)
         self.command("open", index, opened)
-        services.answers_record(
+        answers_record(
             [
-                services.PendingAnswer(
+                PendingAnswer(
                     self.ids[name],
                     self.round.id,
                     index,
@@ -88,7 +90,7 @@ class Played:
         self.command("reveal", index, opened + timedelta(seconds=31))
 
     def kick(self, name: str) -> None:
-        services.contestant_kick(
+        contestant_kick(
             round_id=self.round.id, contestant_id=self.ids[name], actor=self.user, now=timezone.now()
         )
 
@@ -228,7 +230,7 @@ def test_display_frames_read_the_redis_board(redis_board, django_capture_on_comm
     # a board that differs from the database shows which one the display read
     redis_board.write(played.round.id, 10_000, [Standing(played.ids["a"], "a", None, 5, 1, 0)])
 
-    snapshot = services.display_snapshot(round_id=played.round.id)
+    snapshot = display_snapshot(round_id=played.round.id)
 
     assert [row["nickname"] for row in snapshot["round"]["leaderboard"]] == ["a"]
 

@@ -13,8 +13,11 @@ from competition.matches import (
     substitution_record,
 )
 from competition.models import Match, Registration, ResultCorrection, Stage
-from quiz import services
 from quiz.protocol import HostCommand
+from quiz.services.answers import PendingAnswer, answers_record
+from quiz.services.contestants import contestant_join
+from quiz.services.errors import QuizError
+from quiz.services.rounds import round_command
 from tests.factories import (
     CompetitionFactory,
     DivisionFactory,
@@ -48,17 +51,15 @@ def knockout():
 
 def play(round_, host, right_codes, wrong_codes):
     """Members join with their codes, answer the one question (right or wrong), the host ends the round."""
-    services.round_command(user=host, round_id=round_.id, command=HostCommand("open", question=0))
+    round_command(user=host, round_id=round_.id, command=HostCommand("open", question=0))
     batch = []
     for codes, choice in ((right_codes, 1), (wrong_codes, 0)):
         for code in codes:
-            joined = services.contestant_join(pin=round_.pin, code=code)
-            batch.append(
-                services.PendingAnswer(joined.contestant_id, round_.id, 0, (choice,), timezone.now())
-            )
-    assert all(o.accepted for o in services.answers_record(batch).outcomes)
-    services.round_command(user=host, round_id=round_.id, command=HostCommand("reveal", question=0))
-    services.round_command(user=host, round_id=round_.id, command=HostCommand("end"))
+            joined = contestant_join(pin=round_.pin, code=code)
+            batch.append(PendingAnswer(joined.contestant_id, round_.id, 0, (choice,), timezone.now()))
+    assert all(o.accepted for o in answers_record(batch).outcomes)
+    round_command(user=host, round_id=round_.id, command=HostCommand("reveal", question=0))
+    round_command(user=host, round_id=round_.id, command=HostCommand("end"))
 
 
 def test_a_match_round_admits_only_its_teams_and_its_result_fills_the_final(knockout):
@@ -68,8 +69,8 @@ def test_a_match_round_admits_only_its_teams_and_its_result_fills_the_final(knoc
     assert sorted(semi.teams) == sorted([teams[0].id, teams[3].id])  # 1 v 4
     round_ = match_start(match=semi, questions=[QuestionFactory(correct=[1])])
 
-    with pytest.raises(services.QuizError) as refused:
-        services.contestant_join(pin=round_.pin, code="T2M0")  # team 2 does not play this match
+    with pytest.raises(QuizError) as refused:
+        contestant_join(pin=round_.pin, code="T2M0")  # team 2 does not play this match
     assert refused.value.code == "not_in_match"
 
     play(round_, host, right_codes=["T4M0", "T4M1"], wrong_codes=["T1M0"])

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from competition.matches import bracket_create
 from competition.models import CompetitionRole, Match, ResultCorrection, Stage, Substitution
-from quiz import services
 from quiz.models import Round
 from quiz.protocol import HostCommand
+from quiz.services.answers import PendingAnswer, answers_record
+from quiz.services.contestants import contestant_join
+from quiz.services.rounds import round_command
 from tests.factories import (
     CompetitionFactory,
     DivisionFactory,
@@ -177,14 +179,14 @@ def _played_semi(setup):
     host = UserFactory(is_superuser=True)
     first, second = semi.teams
     codes = {t.id: [r.code for r in t.members.filter(role="member")] for t in setup["teams"]}
-    services.round_command(user=host, round_id=round_.id, command=HostCommand("open", question=0))
+    round_command(user=host, round_id=round_.id, command=HostCommand("open", question=0))
     batch = []
     for code, choice in [(codes[first][0], 1), (codes[first][1], 1), (codes[second][0], 0)]:
-        joined = services.contestant_join(pin=round_.pin, code=code)
-        batch.append(services.PendingAnswer(joined.contestant_id, round_.id, 0, (choice,), timezone.now()))
-    services.answers_record(batch)
-    services.round_command(user=host, round_id=round_.id, command=HostCommand("reveal", question=0))
-    services.round_command(user=host, round_id=round_.id, command=HostCommand("end"))
+        joined = contestant_join(pin=round_.pin, code=code)
+        batch.append(PendingAnswer(joined.contestant_id, round_.id, 0, (choice,), timezone.now()))
+    answers_record(batch)
+    round_command(user=host, round_id=round_.id, command=HostCommand("reveal", question=0))
+    round_command(user=host, round_id=round_.id, command=HostCommand("end"))
     semi.refresh_from_db()
     assert semi.result is not None
     _correct(setup, semi, {first: 5, second: 1}, reason="=SUM(A1) 复核")

@@ -14,7 +14,7 @@ from django.urls import reverse
 from competition import views
 from competition.models import District, Registration, Stage
 from quiz.models import Contestant
-from quiz.services import round_create
+from quiz.services.rounds import round_create
 from tests.factories import (
     CompetitionFactory,
     DivisionFactory,

@@ -13,7 +13,8 @@ from questionbank import services
 from questionbank.engine.workflow import Action, Status, actions_open, may_make, needs_reason
 from questionbank.models import Question, QuestionTransition, Tag
 from quiz.models import RoundQuestion
-from quiz.services import QuizError, round_create
+from quiz.services.errors import QuizError
+from quiz.services.rounds import round_create
 from tests.factories import CompetitionFactory, QuestionFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

@@ -196,7 +196,7 @@ def test_export_cells_that_would_run_as_formulas_are_neutralised(value, safe):
 @pytest.fixture
 def played_round(db):
     from quiz.models import Answer, Contestant
-    from quiz.services import round_create
+    from quiz.services.rounds import round_create
     from tests.factories import CompetitionFactory, DivisionFactory, QuestionFactory, TeamFactory
 
     competition = CompetitionFactory()

@@ -13,7 +13,7 @@ from reversion.models import Version
 from questionbank import services
 from questionbank.models import Question, Tag, TaggedQuestion
 from quiz.models import RoundQuestion
-from quiz.services import round_create
+from quiz.services.rounds import round_create
 from tests.factories import CompetitionFactory, QuestionFactory
 from tests.questionbank.test_bank_admin import ADD_URL, LIST_URL, change_url, form_data, logged_in, staff
 

@@ -1,7 +1,7 @@
 import pytest
 from asgiref.sync import sync_to_async
 
-from quiz.services import round_create
+from quiz.services.rounds import round_create
 from tests.factories import HostRoleFactory, QuestionFactory
 
 

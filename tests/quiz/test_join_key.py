@@ -5,10 +5,12 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from quiz import protocol, services
+from quiz import protocol
 from quiz.models import Contestant
 from quiz.protocol import ProtocolError
-from quiz.services import QuizError
+from quiz.services.contestants import contestant_join, contestant_kick
+from quiz.services.errors import QuizError
+from quiz.services.rounds import round_create
 from tests.factories import HostRoleFactory, QuestionFactory
 from tests.live import Socket, host
 
@@ -71,14 +73,14 @@ async def test_the_same_nickname_from_another_phone_is_still_taken(make_round, f
 
 def test_a_kicked_contestant_joining_again_with_its_key_is_told_it_was_removed():
     role = HostRoleFactory()
-    round_ = services.round_create(competition=role.competition, title="Kick", questions=[QuestionFactory()])
-    joined = services.contestant_join(pin=round_.pin, nickname="Ann", key=KEY)
-    services.contestant_kick(
+    round_ = round_create(competition=role.competition, title="Kick", questions=[QuestionFactory()])
+    joined = contestant_join(pin=round_.pin, nickname="Ann", key=KEY)
+    contestant_kick(
         round_id=round_.id, contestant_id=joined.contestant_id, actor=role.user, now=timezone.now()
     )
 
     with pytest.raises(QuizError) as refused:
-        services.contestant_join(pin=round_.pin, nickname="Ann", key=KEY)
+        contestant_join(pin=round_.pin, nickname="Ann", key=KEY)
 
     assert refused.value.code == "kicked"
     assert Contestant.objects.count() == 1

@@ -9,9 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from quiz import services
 from quiz.models import Answer, Contestant, RoundLog, RoundQuestion
 from quiz.protocol import HostCommand
+from quiz.services import answers
+from quiz.services.answers import PendingAnswer, answers_record
+from quiz.services.rounds import round_close_if_due, round_command
 from tests.factories import RegistrationFactory, TeamFactory
 from tests.live import Socket, contestant, display, host
 
@@ -92,17 +94,15 @@ async def test_the_ack_is_sent_only_once_the_answer_is_committed(make_round):
 def record_batch_capturing_queries(round_, contestants):
     q = RoundQuestion.objects.get(round=round_, position=0)
     now = timezone.now()
-    batch = [services.PendingAnswer(c.id, round_.id, 0, (i % 4,), now) for i, c in enumerate(contestants)]
+    batch = [PendingAnswer(c.id, round_.id, 0, (i % 4,), now) for i, c in enumerate(contestants)]
     with CaptureQueriesContext(connection) as ctx:
-        result = services.answers_record(batch)
+        result = answers_record(batch)
     return q, result, [query["sql"].upper() for query in ctx.captured_queries]
 
 
 async def test_a_batch_of_answers_is_one_transaction_that_never_locks_or_updates_the_round_row(make_round):
     round_, user = await make_round()
-    await sync_to_async(services.round_command)(
-        user=user, round_id=round_.id, command=HostCommand("open", question=0)
-    )
+    await sync_to_async(round_command)(user=user, round_id=round_.id, command=HostCommand("open", question=0))
     contestants = [
         await sync_to_async(Contestant.objects.create)(round=round_, nickname=f"P{i}") for i in range(50)
     ]
@@ -194,16 +194,14 @@ async def test_a_kicked_contestant_is_closed_out_and_cannot_resume(make_round):
 
 async def test_two_processes_racing_to_close_at_the_deadline_close_once(make_round):
     round_, user = await make_round(time_limit=1)
-    await sync_to_async(services.round_command)(
-        user=user, round_id=round_.id, command=HostCommand("open", question=0)
-    )
+    await sync_to_async(round_command)(user=user, round_id=round_.id, command=HostCommand("open", question=0))
     await asyncio.sleep(1.1)
     results: list[bool] = []
 
     def close() -> None:
         from django.db import connections
 
-        results.append(services.round_close_if_due(round_id=round_.id))
+        results.append(round_close_if_due(round_id=round_.id))
         connections.close_all()
 
     threads = [threading.Thread(target=close) for _ in range(4)]
@@ -322,7 +320,7 @@ async def test_a_failed_answer_write_gets_a_server_error_and_the_socket_stays_op
     async def broken(batch):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "aanswers_record", broken)
+    monkeypatch.setattr(answers, "aanswers_record", broken)
     error = await sock.request({"type": "answer", "question": 0, "choices": [0]}, "error")
     assert error["code"] == "server_error"
     monkeypatch.undo()
@@ -338,9 +336,7 @@ async def test_an_older_snapshot_does_not_cancel_the_clock_of_a_newer_question(m
 
     round_, user = await make_round(time_limit=1)
     sock, welcome = await contestant(round_.pin, "Ann")
-    await sync_to_async(services.round_command)(
-        user=user, round_id=round_.id, command=HostCommand("open", question=0)
-    )
+    await sync_to_async(round_command)(user=user, round_id=round_.id, command=HostCommand("open", question=0))
     await sock.expect("state", event="question.opened")
     # a socket whose snapshot was read before the question opened goes live now
     late = Sink(lambda message: asyncio.sleep(0), "display")

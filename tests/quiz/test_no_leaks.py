@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from quiz.services import round_create
+from quiz.services.rounds import round_create
 from tests.factories import HostRoleFactory, QuestionFactory
 from tests.live import Socket, contestant, display, host
 

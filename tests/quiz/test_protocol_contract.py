@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 
 from quiz.models import Answer, Contestant, Round
 from quiz.protocol import CLOSE_FORBIDDEN, SERVER_FRAME_SCHEMAS
-from quiz.services import round_create
+from quiz.services.rounds import round_create
 from tests.factories import HostRoleFactory, QuestionFactory, RegistrationFactory
 from tests.live import Socket, contestant, display, host
 

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from playwright.async_api import async_playwright, expect
 
 from questionbank import services
-from quiz.services import round_create
+from quiz.services.rounds import round_create
 from tests.browser import launch_chromium, log_in
 from tests.factories import HostRoleFactory, QuestionFactory, UserFactory
 from tests.servers import daphne_servers

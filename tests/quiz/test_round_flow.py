@@ -4,7 +4,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from quiz.models import Answer
-from quiz.services import round_create
+from quiz.services.rounds import round_create
 from tests.factories import HostRoleFactory, QuestionFactory
 from tests.live import contestant, display, host
 

@@ -14,9 +14,12 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from quiz import selectors, services
+from quiz import selectors
 from quiz.models import Contestant
 from quiz.protocol import HostCommand
+from quiz.services.answers import PendingAnswer, answers_record
+from quiz.services.contestants import contestant_join, contestant_kick
+from quiz.services.rounds import round_command, round_create
 from tests.factories import HostRoleFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +32,7 @@ class Round:
         role = HostRoleFactory()
         self.user = role.user
         questions = [QuestionFactory(kind=kind, correct=key, time_limit=20) for key in keys]
-        self.round = services.round_create(
+        self.round = round_create(
             competition=role.competition, title="Standings", questions=questions, scoring=rule or {}
         )
         self.ids: dict[str, int] = {}
@@ -37,10 +40,10 @@ class Round:
 
     def join(self, *names: str) -> None:
         for name in names:
-            self.ids[name] = services.contestant_join(pin=self.round.pin, nickname=name).contestant_id
+            self.ids[name] = contestant_join(pin=self.round.pin, nickname=name).contestant_id
 
     def command(self, action: str, question: int | None, at: timedelta) -> None:
-        services.round_command(
+        round_command(
             user=self.user, round_id=self.round.id, command=HostCommand(action, question=question), now=at
         )
 
@@ -48,9 +51,9 @@ class Round:
         """Open question ``index``; each name answers (choices, after ms); close and reveal."""
         opened = self.start + timedelta(minutes=index)
         self.command("open", index, opened)
-        services.answers_record(
+        answers_record(
             [
-                services.PendingAnswer(
+                PendingAnswer(
                     self.ids[name], self.round.id, index, choices, opened + timedelta(milliseconds=ms)
                 )
                 for name, (choices, ms) in answers.items()
@@ -63,7 +66,7 @@ class Round:
         self.command("void", index, self.start + timedelta(minutes=10))
 
     def kick(self, name: str) -> None:
-        services.contestant_kick(
+        contestant_kick(
             round_id=self.round.id, contestant_id=self.ids[name], actor=self.user, now=timezone.now()
         )
 
@@ -193,9 +196,7 @@ def test_the_migration_gives_rounds_played_before_it_the_correct_time_a_refresh_
     # the third question is closed but not revealed: it counts for no one until the round ends
     opened = r.start + timedelta(minutes=2)
     r.command("open", 2, opened)
-    services.answers_record(
-        [services.PendingAnswer(r.ids["b"], r.round.id, 2, (2,), opened + timedelta(milliseconds=5_000))]
-    )
+    answers_record([PendingAnswer(r.ids["b"], r.round.id, 2, (2,), opened + timedelta(milliseconds=5_000))])
     r.command("close", 2, opened + timedelta(seconds=30))
     cached = r.standings()
     assert {name: standing[3] for name, standing in cached.items()} == {"a": 400, "b": 12_000, "z": 0}

@@ -12,9 +12,11 @@ from asgiref.sync import sync_to_async
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from quiz import protocol, services
+from quiz import protocol
+from quiz.frames import dumps, error_frame, pong_frame
 from quiz.models import Answer, Contestant, RoundLog
 from quiz.protocol import HostCommand, ProtocolError
+from quiz.services.rounds import round_command
 from tests.live import Socket, contestant, session_cookie_for
 
 MAX_BYTES = 4096
@@ -74,8 +76,8 @@ def parse(text: str | None, parser) -> object:
 
 
 def assert_refusal_is_sendable(exc: ProtocolError) -> None:
-    frame = protocol.error_frame(exc, version=None, ref="x")
-    assert json.loads(protocol.dumps(frame)) == frame
+    frame = error_frame(exc, version=None, ref="x")
+    assert json.loads(dumps(frame)) == frame
     assert exc.code and exc.message
 
 
@@ -102,7 +104,7 @@ def test_any_frame_parses_into_a_command_or_a_protocol_error(audience, text):
         assert all(0 <= c < protocol.MAX_CHOICES for c in command.choices)
     elif isinstance(command, protocol.Ping):
         assert command.t is None or math.isfinite(command.t)
-        json.loads(protocol.dumps(protocol.pong_frame(command.t, server_time=0, version=None)))
+        json.loads(dumps(pong_frame(command.t, server_time=0, version=None)))
     elif isinstance(command, protocol.HostCommand):
         assert command.action in protocol.HOST_ACTIONS
         assert all(
@@ -157,9 +159,7 @@ async def live_round(make_round):
     round_, user = await make_round()
     sock, welcome = await contestant(round_.pin, "Fuzzed")
     await sock.close()
-    await sync_to_async(services.round_command)(
-        user=user, round_id=round_.id, command=HostCommand("open", question=0)
-    )
+    await sync_to_async(round_command)(user=user, round_id=round_.id, command=HostCommand("open", question=0))
     return round_, welcome["token"], await session_cookie_for(user)
 
 

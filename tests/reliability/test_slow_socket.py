@@ -21,7 +21,7 @@ from websockets.client import ClientProtocol
 from websockets.frames import Frame
 from websockets.uri import parse_uri
 
-from quiz.services import round_create
+from quiz.services.rounds import round_create
 from tests.factories import HostRoleFactory, QuestionFactory
 from tests.live import session_cookie_for
 from tests.servers import daphne_fleet

@@ -21,7 +21,7 @@ from reversion.models import Version
 from competition.matches import bracket_create, match_start
 from competition.models import Division, Match, Stage, Team
 from questionbank import services as bank
-from quiz import services
+from quiz.services.contestants import contestant_join
 from tests.factories import (
     CompetitionFactory,
     DivisionFactory,
@@ -91,7 +91,7 @@ def hostile(db):
     """The hostile match with a contestant of each team joined, and a logged-in superuser."""
     made = hostile_match()
     for code in made["codes"]:
-        services.contestant_join(pin=made["round"].pin, code=code)
+        contestant_join(pin=made["round"].pin, code=code)
     client = Client()
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     return {**made, "client": client}

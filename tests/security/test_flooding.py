@@ -5,9 +5,10 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
-from quiz import protocol, services
+from quiz import protocol
 from quiz.engine.throttle import FrameBucket, Verdict
 from quiz.protocol import HostCommand
+from quiz.services.rounds import round_command
 from tests.live import contestant
 
 A, R, C = Verdict.ACCEPT, Verdict.REFUSE, Verdict.CLOSE
@@ -68,9 +69,7 @@ async def test_a_flooding_contestant_is_refused_then_closed_while_another_is_ack
     round_, user = await make_round()
     flooder, _ = await contestant(round_.pin, "Flood")
     calm, _ = await contestant(round_.pin, "Calm")
-    await sync_to_async(services.round_command)(
-        user=user, round_id=round_.id, command=HostCommand("open", question=0)
-    )
+    await sync_to_async(round_command)(user=user, round_id=round_.id, command=HostCommand("open", question=0))
     await calm.expect("state", event="question.opened")
 
     # the flood: far more frames than burst + close_after, all at once

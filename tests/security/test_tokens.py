@@ -14,7 +14,7 @@ from django.core import signing
 
 from quiz import protocol
 from quiz.models import Answer, Contestant
-from quiz.services import TOKEN_SALT
+from quiz.services.contestants import TOKEN_SALT
 from tests.factories import RegistrationFactory, TeamFactory
 from tests.live import Socket, contestant, host
 

@@ -19,7 +19,7 @@ from questionbank.draws import draw_questions, draw_spec
 from questionbank.engine.draws import DrawError, SpecError
 from quiz.drawn_rounds import round_create_drawn
 from quiz.models import Round
-from quiz.services import QuizError
+from quiz.services.errors import QuizError
 
 
 def load_spec(value: str) -> dict:

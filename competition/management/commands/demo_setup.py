@@ -14,7 +14,7 @@ from questionbank.models import Question
 from questionbank.services import questions_load_json, taxonomy_load
 from quiz.engine.rounds import Phase
 from quiz.models import Round
-from quiz.services import round_create
+from quiz.services.rounds import round_create
 
 FIXTURES = Path(settings.BASE_DIR) / "questionbank" / "fixtures"
 DEMO_QUESTIONS = FIXTURES / "demo_questions.json"
