@@ -1,7 +1,7 @@
 # Jingjinji Quiz: `make run` to play, `make test` to check. `make help` lists everything.
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -18,7 +18,7 @@ help: ## List the targets
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet -e '.[dev,tools]'
 	touch $@
 
 # eslint and the browser scripts' unit tests (node's test runner), from package-lock.json.
@@ -26,7 +26,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed ## Create .venv and install the project with its dev tools
+install: $(VENV)/.installed node_modules/.installed ## Create .venv (VENV=, PYTHON=) and install the project with its dev tools
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -35,7 +35,10 @@ demo: migrate ## Load the demo competition, questions, round and host account (i
 	$(PY) manage.py demo_setup --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py demo_bracket --base-url http://$(HOST):$(PORT)
 
-run: demo ## Set up everything and serve on http://$(HOST):$(PORT) (embedded SQLite + in-process layer)
+static: install ## Collect static files into var/static: hashed names, gzip and brotli copies
+	$(PY) manage.py collectstatic --noinput -v 0
+
+run: demo static ## Set up everything and serve on http://$(HOST):$(PORT) (embedded SQLite + in-process layer)
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) -v 0 config.asgi:application
 
 browser: ## Make sure Debian's chromium, CJK fonts and nginx (for the proxy test) are there for the tests
@@ -66,7 +69,11 @@ messages: install ## Update and compile the zh-Hans translations
 	$(PY) manage.py makemessages -l zh_Hans -d django --ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore=docs
 	cd frontend && ../$(PY) ../manage.py compilemessages
 
-bench: install ## Load benchmark beside a raw baseline (N=, PROCS=, SERVER=daphne|uvicorn)
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -e '.[dev,tools,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench ## Load benchmark beside a raw baseline (N=, PROCS=, SERVER=daphne|uvicorn)
 	$(PY) -m bench.run --n $(N) --procs $(PROCS) --server $(SERVER)
 
 bench-standings: install ## Standings over 100,000 contestants x 10 answers (STACK=postgres|sqlite)
@@ -75,4 +82,4 @@ bench-standings: install ## Standings over 100,000 contestants x 10 answers (STA
 clean: ## Remove the database, static files and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache
 
-.PHONY: test-js help install migrate demo run browser test lint format messages bench bench-standings clean
+.PHONY: test-js help install migrate demo static run browser test lint format messages bench bench-standings clean

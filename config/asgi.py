@@ -12,11 +12,8 @@ django_asgi_app = get_asgi_application()  # set up Django before importing consu
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from quiz.routing import websocket_urlpatterns  # noqa: E402
-
-http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.SERVE_STATIC else django_asgi_app
 
 
 def _tune_garbage_collector(gen0_threshold: int) -> None:
@@ -36,7 +33,8 @@ def _tune_garbage_collector(gen0_threshold: int) -> None:
 
 application = ProtocolTypeRouter(
     {
-        "http": http_app,
+        # Static files are answered by whitenoise in the middleware (SERVE_STATIC; docs/deploy.md).
+        "http": django_asgi_app,
         # Cross-site handshakes are refused: the Origin must be one of ALLOWED_HOSTS.
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }

@@ -7,9 +7,11 @@ deployment still runs on the embedded pieces (see ``config/checks.py``).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -37,6 +39,8 @@ INSTALLED_APPS = [
     "taggit",
     "reversion",
     "reversion_compare",
+    "csp",
+    "axes",
     "config",
     "competition",
     "questionbank",
@@ -44,8 +48,13 @@ INSTALLED_APPS = [
     "frontend",
 ]
 
+# daphne serves the few static files itself (whitenoise) unless a proxy does (docs/deploy.md).
+SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files answer here, before sessions and the rest (it only looks at STATIC_URL).
+    *(["whitenoise.middleware.WhiteNoiseMiddleware"] if SERVE_STATIC else []),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,6 +62,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised by the login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -130,10 +142,27 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "host-rounds"
 LOGOUT_REDIRECT_URL = "login"
 
+# Login throttling (django-axes) on both logins, the host console's and the admin's: after
+# AXES_FAILURE_LIMIT wrong passwords for one username from one address, that pair is refused for
+# AXES_COOLOFF_TIME. Another address, or the same address with another username, is not affected, so a
+# guesser cannot lock a host out of the venue's network. daphne runs with --proxy-headers behind nginx,
+# so the address is the phone's, not the proxy's (docs/deploy.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: it refuses a locked-out pair before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a host who gets it right starts again from zero
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_page"  # 429 with a page in the visitor's language
+AXES_DISABLE_ACCESS_LOG = True  # failures are recorded; successful logins need no table of their own
+AXES_VERBOSE = False
+
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "frontend" / "locale"]
+LOCALE_PATHS = [BASE_DIR / "frontend" / "locale", BASE_DIR / "config" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -146,9 +175,33 @@ TAGGIT_CASE_INSENSITIVE = True
 REVERSION_COMPARE_FOREIGN_OBJECTS_AS_ID = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-# daphne serves the few static files itself unless a proxy does (docs/deploy.md).
-SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
+# ``collectstatic`` writes each file under a name with its content hash, plus gzip and brotli copies;
+# pages link the hashed names, so whitenoise (or nginx) can let browsers keep them for a year.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "config.storage.HashedStaticFiles"},
+}
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------------
+# Scripts only from our own files: no inline <script>, no on*= attributes, no eval. Django 5.2's admin
+# has no inline scripts either, so one policy covers every page. Styles allow inline: a few pages carry a
+# <style> block or a style attribute, and styles cannot run code. 'self' in connect-src covers ws:/wss: to
+# the same host in current browsers (CSP level 3), which the live sockets need. img-src data: is for the
+# empty favicon; QR codes are inline SVG. frame-ancestors 'self': the bank's preview frames its own pages.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
 
 # --- Production hardening (all on when DEBUG is off) ----------------------------------------------
 if not DEBUG:

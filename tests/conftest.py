@@ -77,3 +77,22 @@ async def _close_worker_thread_connections():
     from django.db import connections
 
     await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static_files(tmp_path_factory):
+    """Pages link static files by their hashed names (the manifest storage, as in production), so this run
+    collects them once into a directory of its own, where whitenoise serves them. Plain manifest storage
+    here: the gzip and brotli copies are checked by tests/config/test_static_files.py."""
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    static_root = tmp_path_factory.mktemp("static")
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "config.storage.HashedStaticFilesUncompressed"},
+    }
+    with override_settings(STATIC_ROOT=static_root, STORAGES=storages):
+        call_command("collectstatic", "--noinput", verbosity=0)
+    with override_settings(STATIC_ROOT=static_root):
+        yield static_root
