@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
+import importlib.metadata
 import json
 import os
 import secrets
@@ -167,20 +167,15 @@ def wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float =
     raise SystemExit(f"server on {port} did not listen within {timeout:.0f} s")
 
 
-def ensure_uvicorn() -> str:
-    if importlib.util.find_spec("uvicorn") is not None:
-        return "uvicorn already installed"
-    say("uvicorn is not installed in the venv: installing uvicorn[standard] with pip ...")
-    done = subprocess.run(
-        [PY, "-m", "pip", "install", "--quiet", "uvicorn[standard]"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    importlib.invalidate_caches()
-    if done.returncode != 0 or importlib.util.find_spec("uvicorn") is None:
-        raise SystemExit(f"uvicorn could not be installed, so no uvicorn figures:\n{done.stderr[-2000:]}")
-    return "uvicorn[standard] installed by this run"
+def uvicorn_version() -> str:
+    """uvicorn comes with the ``bench`` extra (``make bench`` installs it); a run never installs anything."""
+    try:
+        return importlib.metadata.version("uvicorn")
+    except importlib.metadata.PackageNotFoundError:
+        raise SystemExit(
+            "uvicorn is not installed: it is in the bench extra, `make bench` installs it "
+            "(or: .venv/bin/pip install -e '.[bench]')"
+        ) from None
 
 
 def server_command(server: str, port: int) -> list[str]:
@@ -500,8 +495,8 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     extra: dict[str, object] = {"nofile": nofile, "git": git_state()}
     if args.server == "uvicorn":
-        extra["uvicorn"] = ensure_uvicorn()
-        say(extra["uvicorn"])
+        extra["uvicorn"] = uvicorn_version()
+        say(f"uvicorn {extra['uvicorn']}")
 
     services, why = services_available() if args.stack == "auto" else (False, "--stack embedded")
     env = {

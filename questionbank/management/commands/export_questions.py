@@ -13,10 +13,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
-from tqdm import tqdm
 
 from questionbank.engine import formats
 from questionbank.imports import questions_parsed
+from questionbank.management.progress import progress_bar
 from questionbank.models import Question, Status, Tag
 
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no tag with the code or name {', '.join(sorted(unknown))}")
             queryset = queryset.filter(tags__in=tags).distinct()
         total = queryset.count()
-        with tqdm(
+        with progress_bar(
             total=total, desc="export", unit="question", file=self.stderr, disable=options["no_progress"]
         ) as bar:
             questions = []

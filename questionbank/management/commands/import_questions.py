@@ -11,13 +11,14 @@ row is invalid. Formats: docs/question-formats.md.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from questionbank.engine.formats import FORMATS
 from questionbank.imports import ImportRefused, Outcome, import_commit, import_preview
+from questionbank.management.progress import progress_bar
 
 SHOWN = 50  # rows listed per outcome
 
@@ -48,14 +49,14 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"no user {options['user']!r}")
-        bars: dict[str, tqdm] = {}
+        bars: dict[str, Any] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if options["no_progress"]:
                 return
             bar = bars.get(stage)
             if bar is None:
-                bar = bars[stage] = tqdm(
+                bar = bars[stage] = progress_bar(
                     total=total or None, desc=f"{stage:>6}", unit="row", file=self.stderr
                 )
             if total and bar.total != total:
