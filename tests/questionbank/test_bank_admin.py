@@ -3,6 +3,9 @@ actions, filters, search, the phone preview and the groups' permissions."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
@@ -524,7 +527,12 @@ def test_the_phone_preview_shows_the_question_and_at_the_reveal_the_key_and_expl
     ask = client.get(url, {"frame": "ask"})
     assert ask["X-Frame-Options"] == "SAMEORIGIN"
     html = ask.content.decode()
-    assert "frontend/app.css" in html and "人体最大的器官是什么？" in html and "肝脏" in html
+    # The stylesheet under its content-hashed name (frontend/app.<hash>.css).
+    assert (
+        re.search(r"frontend/app\.[0-9a-f]+\.css", html)
+        and "人体最大的器官是什么？" in html
+        and "肝脏" in html
+    )
     assert 'data-correct="true"' not in html and "皮肤约占体重" not in html
 
     reveal = client.get(url, {"frame": "reveal"}).content.decode()
@@ -612,3 +620,16 @@ def test_the_list_offers_one_bulk_action_per_move_the_role_may_make(client, role
     choices = logged_in(client, user).get(LIST_URL).context["action_form"].fields["action"].choices
     workflow = {name for name, _label in choices} - {"", "delete_selected", "tag_selected"}
     assert workflow == {f"{a}_selected" for a in Action if may_make(a, **roles(user))}
+
+
+# --- no inline scripts (the Content-Security-Policy forbids them) -------------------------------------
+
+
+def test_the_bank_templates_have_no_inline_scripts_or_event_handlers():
+    templates = Path(services.__file__).parent / "templates"
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=", re.IGNORECASE)
+    found = {
+        str(path.relative_to(templates)): inline.findall(path.read_text(encoding="utf-8"))
+        for path in templates.rglob("*.html")
+    }
+    assert {name: hits for name, hits in found.items() if hits} == {}
