@@ -177,7 +177,8 @@ def _apply(
         # Committed: the round's row lock is released before the standings are written.
         _publish_with_standings(round_id, after, result.events[-1], now)
         if any(e.name == "round.finished" for e in result.events):
-            hooks.send_round_finished(round_id)
+            # Immediately when called outside a transaction (as it should be); never before a commit.
+            transaction.on_commit(lambda: hooks.send_round_finished(round_id))
         return result
     raise QuizError("busy", "the round changed several times at once; try again")
 

@@ -1,6 +1,7 @@
 """Brackets whose matches are live rounds: start, play, carry results on, correct, substitute."""
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from competition.engine import BracketError
@@ -13,11 +14,13 @@ from competition.matches import (
     substitution_record,
 )
 from competition.models import Match, Registration, ResultCorrection, Stage
+from competition.permissions import may_manage_competition
 from quiz.protocol import HostCommand
 from quiz.services.answers import PendingAnswer, answers_record
 from quiz.services.contestants import contestant_join
 from quiz.services.errors import QuizError
 from quiz.services.rounds import round_command
+from quiz.services.snapshots import host_snapshot
 from tests.factories import (
     CompetitionFactory,
     DivisionFactory,
@@ -169,3 +172,17 @@ def test_substitutions_are_logged_and_capped_per_match(knockout):
     with pytest.raises(MatchError) as outsider:
         substitution_record(match=semi, team=teams[1], player_out=member, player_in=substitute, actor=host)
     assert outsider.value.code == "team_not_in_match"
+
+
+def test_staff_who_may_start_a_match_round_get_its_host_console(knockout, client):
+    """One rule for managing the stage and hosting its rounds (competition.permissions)."""
+    stage, teams, _ = knockout
+    staff = UserFactory(is_staff=True)
+    assert may_manage_competition(staff, stage.competition)  # the stage page lets them start the match
+    bracket = bracket_create(stage=stage, name="北京", teams=teams)
+    round_ = match_start(match=Match.objects.get(bracket=bracket, code="W1-1"), questions=[QuestionFactory()])
+
+    client.force_login(staff)
+    assert client.get(reverse("host-console", args=[round_.id])).status_code == 200
+    assert host_snapshot(user=staff, round_id=round_.id)["round"]["id"] == round_.id
+    round_command(user=staff, round_id=round_.id, command=HostCommand("open", question=0))

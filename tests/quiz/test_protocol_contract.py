@@ -213,6 +213,12 @@ async def test_every_frame_of_a_whole_round_matches_its_schema_and_every_schema_
     assert {f["event"] for f in frames if f["type"] == "contestant"} == {"joined", "kicked"}
     assert {f["duplicate"] for f in frames if f["type"] == "ack"} == {True, False}
 
+    # and every round a host is sent says which commands apply now; nobody else is sent that
+    host_rounds = [f["round"] for f in sockets[0].frames if "round" in f]
+    assert host_rounds and all("commands" in r for r in host_rounds)
+    others = [f["round"] for sock in sockets[1:] for f in sock.frames if "round" in f]
+    assert others and not any("commands" in r for r in others)
+
     for sock in sockets:
         await sock.close()
     assert await sync_to_async(Contestant.objects.filter(kicked_at__isnull=False).count)() == 1
