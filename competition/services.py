@@ -1,4 +1,5 @@
-"""Competition write operations: the division seed data, teams and contestant codes."""
+"""Competition write operations: the division seed data, teams and contestant codes, and starting a
+match's round with questions drawn from the bank."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ from functools import cache
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from competition.engine.roster import DivisionEntry, Lookup
-from competition.models import Competition, District, Division, Registration, Team
+from competition.matches import MatchError, match_start
+from competition.models import Competition, District, Division, Match, Registration, Team
+from questionbank.draws import draw_questions
+from questionbank.engine.draws import DrawError, SpecError
+from quiz.services.errors import QuizError
 
 DIVISIONS_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "divisions.json"
 
@@ -128,3 +134,27 @@ def team_create(
     if team.captain_id:
         team.save(update_fields=["captain"])
     return team
+
+
+def match_round_start(*, match: Match, count: int):
+    """Start a ready match's live round with ``count`` questions from the bank: approved, playable,
+    zh-hans, not yet shown in this stage, seeded by the match so that a retry draws the same. Raises
+    ``MatchError`` (``draw_failed`` when the bank has too few, or the round service's refusal)."""
+    stage = match.bracket.stage
+    try:
+        questions = draw_questions(
+            {"count": count, "language": "zh-hans", "order": "random"},
+            stage.competition,
+            stage.name,
+            f"{stage.pk}:{match.bracket_id}:{match.code}",
+        )
+    except (SpecError, DrawError) as exc:
+        raise MatchError("draw_failed", str(exc)) from exc
+    if len(questions) < count:
+        raise MatchError(
+            "draw_failed", gettext("Only %(n)s questions are left for this stage.") % {"n": len(questions)}
+        )
+    try:
+        return match_start(match=match, questions=questions)
+    except QuizError as exc:
+        raise MatchError(exc.code, str(exc)) from exc

@@ -82,6 +82,7 @@ def join_codes(request, slug: str):
 
 # --------------------------------------------------------------------------------------------- stages
 
+
 def _stage_or_404(slug: str, stage_id: int) -> Stage:
     return get_object_or_404(Stage.objects.select_related("competition"), pk=stage_id, competition__slug=slug)
 
@@ -250,7 +251,6 @@ def stage_standings_xlsx(request, slug: str, stage_id: int):
 STANDINGS_TOP = 100  # rows of a board the host page shows: a stage's board may have 100,000
 PROJECTOR_TOP = 10
 PROJECTOR_SECONDS = 5  # the projector refreshes this often; its boards are cached as long
-SEARCH_MAX = 50
 
 
 def _managed_competition(request, slug: str) -> Competition:
@@ -260,14 +260,17 @@ def _managed_competition(request, slug: str) -> Competition:
     return competition
 
 
+def _filters(request, competition: Competition) -> BoardFilterForm:
+    """The boards' filters of the request; a stage that is not one of the competition's is not found."""
+    form = BoardFilterForm(request.GET, competition=competition)
+    if not form.is_valid() and is_not_found(form):
+        raise Http404("no such stage")
+    return form
+
+
 def _scope(request, competition: Competition) -> Stage | None:
     """The stage of ``?stage=<id>``, or None for the cumulative boards."""
-    value = request.GET.get("stage", "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise Http404("no such stage")
-    return get_object_or_404(Stage, pk=int(value), competition=competition)
+    return _filters(request, competition).cleaned_data.get("stage")
 
 
 def _seconds(ms: float) -> str:
@@ -303,18 +306,16 @@ def _group_rows(rows: list[leaderboards.DivisionRow]) -> list[dict]:
     ]
 
 
-def matching(rows: list[leaderboards.Row], query: str) -> list[leaderboards.Row]:
-    """The rows whose name or detail (a contestant's team, a team's division) contains the query, case
-    aside. Filtered after ranking, so every row keeps its rank on the whole board."""
-    needle = query.strip().casefold()
-    if not needle:
-        return rows
-    return [row for row in rows if needle in row.name.casefold() or needle in row.detail.casefold()]
-
-
-def _board_page(rows: list[leaderboards.Row], query: str) -> dict:
-    found = matching(rows, query)
-    return {"rows": _board_rows(found[:STANDINGS_TOP]), "total": len(rows), "matching": len(found)}
+def _board_page(board: leaderboards.BoardPage, page: int) -> dict:
+    last = max(1, -(-board.matching // STANDINGS_TOP))
+    return {
+        "rows": _board_rows(board.rows),
+        "total": board.total,
+        "matching": board.matching,
+        "page": page,
+        "previous": page - 1 if page > 1 else None,
+        "next": page + 1 if page < last else None,
+    }
 
 
 def _scope_query(stage: Stage | None) -> str:
@@ -327,9 +328,13 @@ def standings_page(request, slug: str):
     individual and team boards (the top rows, or the rows matching ``?q=``) and the division and
     district rankings."""
     competition = _managed_competition(request, slug)
-    stage = _scope(request, competition)
-    query = request.GET.get("q", "").strip()[:SEARCH_MAX]
+    filters = _filters(request, competition)
+    valid = filters.is_valid()
+    stage = filters.cleaned_data.get("stage")
+    query = filters.cleaned_data.get("q", "")
+    page = filters.cleaned_data["page"] if valid else 1
     scope = _scope_query(stage)
+    board = {"search": query, "offset": (page - 1) * STANDINGS_TOP, "limit": STANDINGS_TOP}
     return render(
         request,
         "competition/standings.html",
@@ -339,8 +344,10 @@ def standings_page(request, slug: str):
             "stages": competition.stages.all(),
             "query": query,
             "top": STANDINGS_TOP,
-            "individuals": _board_page(leaderboards.individual_board(competition, stage), query),
-            "teams": _board_page(leaderboards.team_board(competition, stage), query),
+            "filter_errors": errors_of(filters),
+            "page_query": urlencode({"stage": stage.pk if stage else "", "q": query}),
+            "individuals": _board_page(leaderboards.individual_page(competition, stage, **board), page),
+            "teams": _board_page(leaderboards.team_page(competition, stage, **board), page),
             "divisions": _group_rows(leaderboards.division_board(competition, stage)),
             "districts": _group_rows(leaderboards.division_board(competition, stage, by="district")),
             "xlsx_url": reverse("competition-standings-xlsx", args=[slug]) + scope,
@@ -348,6 +355,7 @@ def standings_page(request, slug: str):
                 reverse("competition-standings-display", args=[slug]) + scope
             ),
         },
+        status=200 if valid else 400,
     )
 
 
@@ -358,8 +366,10 @@ def _projector_boards(competition: Competition, stage: Stage | None) -> dict:
     boards = cache.get(key)
     if boards is None:
         boards = {
-            "individuals": _board_rows(leaderboards.individual_board(competition, stage)[:PROJECTOR_TOP]),
-            "teams": _board_rows(leaderboards.team_board(competition, stage)[:PROJECTOR_TOP]),
+            "individuals": _board_rows(
+                leaderboards.individual_page(competition, stage, limit=PROJECTOR_TOP).rows
+            ),
+            "teams": _board_rows(leaderboards.team_page(competition, stage, limit=PROJECTOR_TOP).rows),
             "divisions": _group_rows(leaderboards.division_board(competition, stage)),
         }
         cache.set(key, boards, PROJECTOR_SECONDS)

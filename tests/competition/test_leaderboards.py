@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from competition.leaderboards import division_board, individual_board, team_board
+from competition.leaderboards import division_board, individual_board, individual_page, team_board, team_page
 from competition.models import District, Stage
 from quiz.models import Contestant, Round
 from quiz.protocol import HostCommand
@@ -390,3 +390,35 @@ def test_a_voided_question_s_correct_time_leaves_the_boards_with_the_rescore():
         (1, "甲队", 1000, 1, 2000),
         (2, "乙队", 1000, 1, 6000),
     ]
+
+
+def test_a_page_of_a_board_keeps_whole_board_ranks_and_lists_ties_by_name_then_id():
+    competition = CompetitionFactory()
+    team = TeamFactory(competition=competition, division=DivisionFactory(competition=competition), name="队")
+    round_ = round_create(competition=competition, title="t", questions=[QuestionFactory()])
+    # two people called "Bo" and one "Al", all level; "Zed" ahead; "ál" sorts after "Bo" by code point
+    people = [("Zed", 900), ("Bo", 500), ("Al", 500), ("Bo", 500), ("ál", 500), ("Cy", 100)]
+    for number, (name, score) in enumerate(people):
+        reg = RegistrationFactory(competition=competition, team=team, name=name)
+        Contestant.objects.create(
+            round=round_, nickname=f"{name}{number}", registration=reg, team=team, score=score
+        )
+    whole = individual_page(competition)
+    assert [(r.rank, r.name) for r in whole.rows] == [
+        (1, "Zed"),
+        (2, "Al"),
+        (2, "Bo"),
+        (2, "Bo"),
+        (2, "ál"),
+        (6, "Cy"),
+    ]
+    bos = [r for r in whole.rows if r.name == "Bo"]
+    assert bos[0].id < bos[1].id
+    assert (whole.total, whole.matching) == (6, 6)
+    page = individual_page(competition, offset=2, limit=3)
+    assert [(r.rank, r.name) for r in page.rows] == [(2, "Bo"), (2, "Bo"), (2, "ál")]
+    assert (page.total, page.matching) == (6, 6)
+    found = individual_page(competition, search="CY")
+    assert [(r.rank, r.name) for r in found.rows] == [(6, "Cy")] and (found.total, found.matching) == (6, 1)
+    assert individual_page(competition, search="nobody") == ([], 6, 0)
+    assert team_page(competition, search="队").rows[0].rank == 1

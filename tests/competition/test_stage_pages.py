@@ -259,3 +259,98 @@ def test_a_stranger_cannot_see_the_stage_page_or_the_exports(setup):
     assert stranger.post(setup["url"], {"action": "start", "match": semi.pk}).status_code == 403
     semi.refresh_from_db()
     assert semi.round is None
+
+
+# --- what the forms refuse ------------------------------------------------------------------------------
+
+
+def _refused(response, text: str) -> None:
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'data-testid="form-error"' in page and text in page
+
+
+def test_an_unknown_action_is_refused_on_the_page_with_status_400(setup):
+    semi = Match.objects.get(bracket=setup["bracket"], code="W1-1")
+    for action in ("explode", ""):
+        response = setup["client"].post(setup["url"], {"action": action, "match": semi.pk})
+        assert response.status_code == 400
+        assert "Unknown action." in response.content.decode() or "未知操作" in response.content.decode()
+
+
+def test_a_match_of_another_stage_or_no_match_at_all_is_not_found(setup):
+    other = Stage.objects.create(competition=setup["stage"].competition, name="决赛", format="round_robin")
+    bracket = bracket_create(stage=other, name="决赛", teams=setup["teams"][:2])
+    elsewhere = Match.objects.filter(bracket=bracket).first()
+    for match in (elsewhere.pk, "", "x", 999_999):
+        response = setup["client"].post(setup["url"], {"action": "start", "match": match, "questions": 2})
+        assert response.status_code == 404
+    assert not Round.objects.exists()
+
+
+def test_a_question_count_that_is_not_a_number_from_1_to_60_is_refused_and_starts_nothing(setup):
+    semi = Match.objects.get(bracket=setup["bracket"], code="W1-1")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(setup["host"])
+    for count in ("abc", "0", "61", "-3", "2.5"):
+        response = client.post(setup["url"], {"action": "start", "match": semi.pk, "questions": count})
+        _refused(response, "W1-1: Questions: Choose between 1 and 60 questions.")
+    semi.refresh_from_db()
+    assert semi.round is None
+
+
+def test_a_correction_without_every_score_or_with_a_negative_time_is_refused_and_nothing_is_recorded(setup):
+    semi = Match.objects.get(bracket=setup["bracket"], code="W1-1")
+    a, b = semi.teams
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(setup["host"])
+    base = {"action": "correct", "match": semi.pk, "reason": "复核"}
+    missing = client.post(setup["url"], {**base, f"score_{a}": 30, f"score_{b}": ""})
+    _refused(missing, "Give every team a score.")
+    not_a_number = client.post(setup["url"], {**base, f"score_{a}": "thirty", f"score_{b}": 20})
+    _refused(not_a_number, "Give every team a score.")
+    negative = client.post(setup["url"], {**base, f"score_{a}": 30, f"score_{b}": 20, f"time_{a}": -5})
+    _refused(negative, "Correct time (ms)")
+    bad_place = client.post(setup["url"], {**base, f"score_{a}": 30, f"score_{b}": 20, f"sd_{a}": 0})
+    _refused(bad_place, "Sudden-death place")
+    assert not ResultCorrection.objects.exists()
+    assert Match.objects.get(pk=semi.pk).result is None
+
+
+def test_a_correction_keeps_whole_scores_whole_and_decimal_scores_decimal(setup):
+    semi = Match.objects.get(bracket=setup["bracket"], code="W1-1")
+    a, b = semi.teams
+    _correct(setup, semi, {a: "30", b: "20.5"}, reason="复核")
+    semi.refresh_from_db()
+    assert semi.result["scores"][str(a)]["score"] == 30 and isinstance(
+        semi.result["scores"][str(a)]["score"], int
+    )
+    assert semi.result["scores"][str(b)]["score"] == 20.5
+
+
+def test_a_substitution_naming_an_unknown_player_or_one_without_a_team_is_refused(setup):
+    semi = Match.objects.get(bracket=setup["bracket"], code="W1-1")
+    team = next(t for t in setup["teams"] if t.id == semi.teams[0])
+    sub = team.members.get(role="substitute")
+    loner = RegistrationFactory(competition=setup["stage"].competition, team=None, code="LONE01")
+    stranger = RegistrationFactory(code="ELSE01")  # another competition's
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(setup["host"])
+    base = {"action": "substitute", "match": semi.pk, "reason": "伤"}
+    for out_, in_ in ((999_999, sub.pk), (stranger.pk, sub.pk), (sub.pk, "")):
+        response = client.post(setup["url"], {**base, "player_out": out_, "player_in": in_})
+        assert response.status_code == 400
+    _refused(
+        client.post(setup["url"], {**base, "player_out": loner.pk, "player_in": sub.pk}),
+        "That player has no team.",
+    )
+    assert not Substitution.objects.exists()
+
+
+def test_the_join_code_sheet_refuses_a_team_that_is_not_a_number(setup):
+    slug = setup["stage"].competition.slug
+    url = reverse("competition-codes", args=[slug])
+    assert setup["client"].get(url, {"team": "abc"}).status_code == 400
+    team = setup["teams"][0]
+    one_team = setup["client"].get(url, {"team": team.pk}).content.decode()
+    assert "T1M0" in one_team and "T2M0" not in one_team

@@ -315,3 +315,55 @@ def test_the_xlsx_has_the_four_boards_of_the_scope_with_formulas_neutralised(sea
         c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)
     ]
     assert not any(text.startswith(("=", "+", "-", "@")) for text in texts)
+
+
+# --- filters and pages ----------------------------------------------------------------------------------
+
+
+def test_a_page_that_is_not_a_positive_number_is_refused_on_the_page_with_status_400(season):
+    client = english(season["host"])
+    for page in ("0", "x", "-1"):
+        response = client.get(page_url(season), {"page": page})
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert 'data-testid="standings-errors"' in html and "Page:" in html
+        assert [row[1] for row in table(html, "standings-individual")] == ["Cy", "Ann", "Bo"]
+
+
+def test_the_boards_page_in_the_database_with_each_row_at_its_rank_on_the_whole_board(season):
+    competition, qualifier = season["competition"], season["qualifier"]
+    team = TeamFactory(
+        competition=competition, division=DivisionFactory(competition=competition), name="大队"
+    )
+    extra = Registration.objects.bulk_create(
+        Registration(competition=competition, team=team, name=f"选手{i:03d}", code=f"B{i:04d}")
+        for i in range(views.STANDINGS_TOP + 20)
+    )
+    round_ = round_create(
+        competition=competition, title="加赛", questions=[QuestionFactory()], stage=qualifier.name
+    )
+    Contestant.objects.bulk_create(
+        Contestant(round=round_, nickname=r.name, registration=r, team=team, score=10 * i)
+        for i, r in enumerate(extra)
+    )
+    client = english(season["host"])
+    first = get_page(client, page_url(season))
+    assert 'href="?stage=&amp;q=&amp;page=2"' in first
+    second = get_page(client, page_url(season), page=2)
+    rows = table(second, "standings-individual")
+    total = views.STANDINGS_TOP + 20 + 3
+    assert [row[0] for row in rows] == [str(rank) for rank in range(views.STANDINGS_TOP + 1, total + 1)]
+    assert rows[-1][1] == "选手000"
+    assert count_line(second, "standings-individual") == f"{total} rows."
+    assert 'rel="prev" href="?stage=&amp;q=&amp;page=1"' in second and 'rel="next"' not in second
+    beyond = get_page(client, page_url(season), page=9)
+    assert table(beyond, "standings-individual") == [["No rows."]]
+    assert count_line(beyond, "standings-individual") == f"{total} rows."
+
+
+def test_the_search_takes_percent_and_underscore_literally(season):
+    client = english(season["host"])
+    for query in ("%", "_", "A_n"):
+        page = get_page(client, page_url(season), q=query)
+        assert table(page, "standings-individual") == [["No rows."]]
+        assert count_line(page, "standings-individual") == "0 of 3 rows match."
