@@ -250,5 +250,6 @@ LOGGING = {
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # lockouts are warnings; every login and reset is not news
     },
 }
