@@ -1,7 +1,7 @@
 """The Django side of the benchmark, run in a subprocess with the servers' environment.
 
 ``setup``: a competition, a host user with the host role and a logged-in session for them, K questions
-from the demo fixture, and a round (open join, no streak bonus) made by ``quiz.services.round_create``.
+from the demo fixture, and a round (open join, no streak bonus) made by ``quiz.services.rounds.round_create``.
 
 ``verify``: read back what the round stored and check it against what the load client sent and received.
 Scores are recomputed here by a small implementation of the rule that shares no code with

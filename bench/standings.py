@@ -15,7 +15,7 @@ PostgreSQL then analyses the tables, as autovacuum would soon after such a load 
 
 Timed, each the median of ``--repeat`` (5) runs after a warm-up:
 
-- ``reveal_refresh``: ``quiz.services.standings_refresh`` of one sitting at the reveal of its 10th
+- ``reveal_refresh``: ``quiz.services.standings.standings_refresh`` of one sitting at the reveal of its 10th
   question (10,000 contestants, 100,000 answers; the 9th question's standings are restored, untimed,
   before each run so every run rewrites most contestants), in its transaction.
 - ``round_scores``: that sitting scored from the answer log, without the writes.

@@ -1,7 +1,7 @@
 """The live leaderboard of a round, behind one small interface with two backends.
 
 The ranks themselves come from the pure engine (``quiz.engine.scoring.rank`` with the round's tie-break
-chain), computed at every reveal by ``quiz.services.standings_refresh`` and cached on each contestant.
+chain), computed at every reveal by ``quiz.services.standings`` and cached on each contestant.
 A board only stores and serves that ranking:
 
 - ``DatabaseBoard`` reads the cached ``rank`` / ``score`` columns (the embedded default).
