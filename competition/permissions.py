@@ -1,8 +1,11 @@
 """Who may do what in a competition: the one rule, used by the competition's pages and by live rounds.
 
 Managing a competition (its stage pages, join codes, exports, boards) and hosting one of its rounds
-(the host console and its socket) are the same right: staff and superusers everywhere, and the users
-with the host role (``CompetitionRole``) in that competition. Live rounds reach this rule through the
+(the host console and its socket) are the same right. It is held everywhere by superusers and by
+organisers, the users given Django's ``competition.change_competition`` permission (directly or through
+a group), and in one competition by the users with the host role (``CompetitionRole``) there. Being staff
+is not enough: question editors and reviewers are staff so that they can use the admin, and they must not
+be able to run a live round. Live rounds reach this rule through the
 host rule registered in ``CompetitionConfig.ready`` (``quiz.hooks``), since quiz does not import this app.
 """
 
@@ -14,9 +17,11 @@ from django.db.models import QuerySet
 
 from competition.models import Competition, CompetitionRole
 
+ORGANISER_PERMISSION = "competition.change_competition"
+
 
 def _everywhere(user: Any) -> bool:
-    return user.is_superuser or user.is_staff
+    return user.is_superuser or user.has_perm(ORGANISER_PERMISSION)
 
 
 def _active(user: Any) -> bool:
@@ -24,7 +29,7 @@ def _active(user: Any) -> bool:
 
 
 def may_manage_competition(user: Any, competition: Competition) -> bool:
-    """Staff, superusers, or a host of this competition."""
+    """Superusers, organisers, or a host of this competition."""
     if not _active(user):
         return False
     if _everywhere(user):

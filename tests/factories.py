@@ -56,6 +56,15 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+def organiser(**fields):
+    """A staff user with the organiser permission: manages and hosts every competition."""
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True, **fields)
+    user.user_permissions.add(Permission.objects.get(codename="change_competition"))
+    return get_user_model().objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
+
+
 class HostRoleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CompetitionRole

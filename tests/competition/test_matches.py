@@ -28,6 +28,7 @@ from tests.factories import (
     RegistrationFactory,
     TeamFactory,
     UserFactory,
+    organiser,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -174,10 +175,10 @@ def test_substitutions_are_logged_and_capped_per_match(knockout):
     assert outsider.value.code == "team_not_in_match"
 
 
-def test_staff_who_may_start_a_match_round_get_its_host_console(knockout, client):
+def test_organisers_who_may_start_a_match_round_get_its_host_console(knockout, client):
     """One rule for managing the stage and hosting its rounds (competition.permissions)."""
     stage, teams, _ = knockout
-    staff = UserFactory(is_staff=True)
+    staff = organiser()
     assert may_manage_competition(staff, stage.competition)  # the stage page lets them start the match
     bracket = bracket_create(stage=stage, name="北京", teams=teams)
     round_ = match_start(match=Match.objects.get(bracket=bracket, code="W1-1"), questions=[QuestionFactory()])

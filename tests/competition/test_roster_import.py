@@ -11,7 +11,7 @@ from django.urls import reverse
 from competition.models import District, Division, Registration, Team
 from competition.roster import RosterInvalid, roster_commit, roster_preview
 from competition.services import CODE_ALPHABET, divisions_seed, registration_code_generate, team_create
-from tests.factories import CompetitionFactory, HostRoleFactory, UserFactory
+from tests.factories import CompetitionFactory, HostRoleFactory, UserFactory, organiser
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
@@ -260,8 +260,8 @@ def test_a_host_sees_a_card_with_code_and_qr_code_for_every_contestant(client, h
     assert page.count('class="codes-sheet"') == 2, "eight cards per A4 page"
 
 
-def test_staff_may_print_one_team(client, host, competition):
-    client.force_login(UserFactory(is_staff=True))
+def test_an_organiser_may_print_one_team(client, host, competition):
+    client.force_login(organiser())
     team = Team.objects.get(name="滨海新区队")
     page = client.get(
         reverse("competition-codes", args=[competition.slug]), {"team": team.id}

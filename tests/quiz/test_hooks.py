@@ -22,7 +22,7 @@ from quiz.services.contestants import contestant_join
 from quiz.services.errors import QuizError
 from quiz.services.rounds import access_round_as_host, round_command, round_create
 from quiz.services.snapshots import host_snapshot
-from tests.factories import HostRoleFactory, QuestionFactory, RegistrationFactory, UserFactory
+from tests.factories import HostRoleFactory, QuestionFactory, RegistrationFactory, UserFactory, organiser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,12 +69,22 @@ def play_to_the_end(round_: Round, user) -> dict:
     return round_command(user=user, round_id=round_.id, command=HostCommand("end"))
 
 
-def test_staff_may_host_a_round_of_any_competition_as_they_may_manage_it():
+def test_organisers_may_host_a_round_of_any_competition_as_they_may_manage_it():
     round_, _ = make_round()
-    staff = UserFactory(is_staff=True)
+    staff = organiser()
     assert access_round_as_host(user=staff, round_id=round_.id) == round_
     assert host_snapshot(user=staff, round_id=round_.id)["round"]["id"] == round_.id
     assert round_ in selectors.rounds_hosted_by(staff)
+
+
+def test_staff_without_the_organiser_permission_may_not_host():
+    """Question editors are staff (they use the admin); that gives them no live round."""
+    round_, _ = make_round()
+    editor = UserFactory(is_staff=True)
+    with pytest.raises(QuizError) as refused:
+        access_round_as_host(user=editor, round_id=round_.id)
+    assert refused.value.code == "forbidden"
+    assert not selectors.rounds_hosted_by(editor).exists()
 
 
 def test_a_plain_user_may_not_host_and_hosts_nothing():
