@@ -181,6 +181,12 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "config.storage.HashedStaticFiles"},
+    # Question-import uploads between preview and commit: private (never under MEDIA_ROOT, which /media/
+    # serves), and on a disk or bucket that every server process shares when there are several.
+    "question_imports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.path("QUESTION_IMPORTS_ROOT", default=VAR_DIR / "question-imports")},
+    },
 }
 
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------------

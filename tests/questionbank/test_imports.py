@@ -319,9 +319,25 @@ def test_export_command_writes_text_formats_to_standard_output():
 
 @pytest.fixture
 def media(settings, tmp_path):
-    """Uploads kept between preview and commit go to the default storage: a media root of this test's."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+    """Uploads kept between preview and commit go to the private ``question_imports`` storage: here a
+    folder of this test's."""
+    location = tmp_path / "question-imports"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "question_imports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location},
+        },
+    }
+    return location
+
+
+def test_import_uploads_are_kept_outside_the_published_media_root():
+    """/media/ is served to anyone; an upload waiting for its commit must not be reachable there."""
+    from django.conf import settings
+
+    location = Path(settings.STORAGES["question_imports"]["OPTIONS"]["location"]).resolve()
+    assert not location.is_relative_to(Path(settings.MEDIA_ROOT).resolve())
 
 
 def make_importer():
