@@ -56,9 +56,10 @@ test-js: node_modules/.installed ## Unit tests of the browser scripts (node --te
 test: install browser test-js ## Run the whole suite (embedded default; set DATABASE_URL and REDIS_URL for the services)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install ## ruff lint and format check; eslint over the browser scripts
+lint: install ## ruff lint and format check; the apps' import contracts; eslint over the browser scripts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	node_modules/.bin/eslint
 
 format: install ## Apply ruff's formatting and safe fixes
