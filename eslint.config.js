@@ -11,7 +11,7 @@ const rules = {
 };
 
 export default [
-  { ignores: ["node_modules/", ".venv/", "var/", "**/staticfiles/"] },
+  { ignores: ["node_modules/", ".venv/", ".venv-*/", "var/", "**/staticfiles/", "bench/results/"] },
   js.configs.recommended,
   {
     // The pages' ES modules.
