@@ -1,8 +1,9 @@
 """Per-process fan-out: one channel-layer subscription per round, frames written to local sockets.
 
 Why not a layer group per socket: a broadcast would then cost one layer message and one serialisation
-per contestant (research/measurements.md: 4-19x the raw baseline). Here a broadcast is one publish; each
-process receives it once and writes the already-serialised text to each of its sockets.
+per contestant (4-19x the time of a raw WebSocket server, docs/performance.md). Here a broadcast is one
+publish; each process receives it once and writes the already-serialised text to each of its sockets, by
+the path ``quiz.transport`` chose for that socket when it subscribed.
 
 The hub also watches deadlines: every process serving a round schedules a close at the deadline it last
 heard of. All of them may fire; the conditional update in ``quiz.services`` lets exactly one win. Nothing
@@ -12,7 +13,6 @@ here is the source of truth: a restarted process resubscribes when its sockets c
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 import weakref
@@ -23,6 +23,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from quiz import transport
 from quiz.broadcast import group_name
 
 logger = logging.getLogger(__name__)
@@ -42,17 +43,9 @@ class Frame:
 
     @property
     def wire(self) -> bytes:
-        """The whole WebSocket text frame as a server sends it: unmasked, uncompressed (RFC 6455, 5.2)."""
+        """The whole WebSocket text frame, for sockets the hub writes to directly."""
         if self._wire is None:
-            payload = self.text.encode()
-            size = len(payload)
-            if size < 126:
-                header = bytes((0x81, size))
-            elif size < 65536:
-                header = bytes((0x81, 126)) + size.to_bytes(2, "big")
-            else:
-                header = bytes((0x81, 127)) + size.to_bytes(8, "big")
-            self._wire = header + payload
+            self._wire = transport.text_frame(self.text)
         return self._wire
 
 
@@ -60,9 +53,8 @@ class Sink:
     """One socket as the hub sees it: where to write, who is behind it, and whether it is live yet.
 
     Writes never wait for a client. On daphne a frame goes straight into the connection's Twisted
-    transport (the ASGI ``send`` would cost a coroutine, a dict and an encode per socket and leave every
-    byte buffered until the whole broadcast is framed); on servers whose transport reports its buffer
-    (uvicorn) through the ASGI ``send``, which does not wait there. Anything else is sent through an
+    transport (``quiz.transport.DaphneWriter``, the fast path); on servers whose transport reports its
+    buffer (uvicorn) through the ASGI ``send``, which does not wait there. Anything else is sent through an
     outbox drained by one task, so a ``send`` that blocks holds up only its own socket. In every case a
     socket whose unsent output passes the cap (``QUIZ_SEND_BUFFER_BYTES``, or ``QUIZ_SEND_BUFFER_FRAMES``
     where bytes cannot be read) has stopped reading: it is dropped, and the phone resumes with a fresh
@@ -70,11 +62,11 @@ class Sink:
     """
 
     __slots__ = (
+        "_buffered",
+        "_direct",
         "_drainer",
         "_outbox",
         "_send",
-        "_transport",
-        "_wire_to",
         "audience",
         "backlog",
         "cap_bytes",
@@ -107,8 +99,8 @@ class Sink:
         limits = settings.QUIZ
         self.cap_bytes: int = limits["SEND_BUFFER_BYTES"]
         self.cap_frames: int = limits["SEND_BUFFER_FRAMES"]
-        self._wire_to = daphne_protocol(send)
-        self._transport = None if self._wire_to is not None else asyncio_transport(send)
+        self._direct = transport.daphne_writer(send, self.cap_bytes, audience)
+        self._buffered = None if self._direct is not None else transport.asyncio_transport(send)
         # Made on first use: most sockets never need one, and an empty deque is ~600 bytes per socket.
         self._outbox: deque[Frame] | None = None
         self._drainer: asyncio.Task | None = None
@@ -116,7 +108,7 @@ class Sink:
     @property
     def direct(self) -> bool:
         """Whether frames go straight into the server's transport (daphne's fast path)."""
-        return self._wire_to is not None
+        return self._direct is not None
 
     def write(self, version: int, frame: Frame | str) -> None:
         """Send ``frame`` to this socket without waiting for it (held until the socket is live)."""
@@ -129,9 +121,15 @@ class Sink:
                 self.backlog.append((version, frame))
             return
         self.version = max(self.version, version)
-        if self._wire_to is not None and self._write_direct(frame):
-            return
-        if self._transport is not None and self._transport.get_write_buffer_size() > self.cap_bytes:
+        if self._direct is not None:
+            outcome = self._direct.write(frame.wire)
+            if not outcome:  # transport.SENT, the usual case, tested first and cheaply
+                return
+            if outcome == transport.OVER_CAP:
+                self._overflow()
+                return
+            # USE_ASGI_SEND: autobahn is sending or compressing on its own; its path keeps the order
+        if self._buffered is not None and self._buffered.get_write_buffer_size() > self.cap_bytes:
             self._overflow()
             return
         if self._drainer is not None or self._outbox:
@@ -144,39 +142,6 @@ class Sink:
             self._outbox.append(frame)
             return
         self._start_send(frame)
-
-    def _write_direct(self, frame: Frame) -> bool:
-        """Daphne: hand the frame to the kernel now; False if the connection left the expected shape.
-
-        When nothing of ours is waiting to go out, the bytes go straight to the socket: a loopback or
-        LAN client usually takes the whole frame at once, and Twisted is never asked to watch the socket
-        (which would cost two epoll changes and a callback per socket per broadcast). Whatever the
-        kernel does not take, Twisted's buffer keeps, and later frames queue behind it, in order.
-        """
-        protocol = self._wire_to
-        if protocol.state != protocol.STATE_OPEN:
-            return True  # closing or closed: nothing more goes to this socket
-        if protocol.send_queue or protocol._perMessageCompress is not None:
-            return False  # autobahn is trickling bytes out, or compresses: its own path keeps order
-        transport = protocol.transport
-        pending = len(transport.dataBuffer) - transport.offset + transport._tempDataLen
-        wire = frame.wire
-        if pending:
-            # Output still unsent from earlier frames: a client that reads has taken them by now.
-            if pending > self.cap_bytes:
-                self._overflow()
-            else:
-                transport.write(wire)
-            return True
-        if not transport.connected or transport.disconnecting:
-            return True
-        try:
-            sent = transport.socket.send(wire)
-        except OSError:  # would block, or the peer is gone: Twisted's buffer and error handling take it
-            sent = 0
-        if sent < len(wire):
-            transport.write(wire[sent:])
-        return True
 
     def _start_send(self, frame: Frame) -> None:
         """Run the ASGI send up to its first wait; only a send that really waits gets a task."""
@@ -214,10 +179,10 @@ class Sink:
         if self._outbox is not None:
             self._outbox.clear()
         logger.info("%s socket stopped reading: unsent output over the cap; dropped", self.audience)
-        if self._wire_to is not None:
-            self._wire_to.transport.abortConnection()
-        elif self._transport is not None:
-            self._transport.abort()
+        if self._direct is not None:
+            self._direct.abort()
+        elif self._buffered is not None:
+            self._buffered.abort()
         elif self.on_overflow is not None:
             asyncio.get_running_loop().create_task(self.on_overflow())
 
@@ -256,39 +221,6 @@ class _Resumed:
                     pending = self.coro.send(sent)
                 except StopIteration as stop:
                     return stop.value
-
-
-def daphne_protocol(send: Callable[..., Any]) -> Any | None:
-    """The autobahn protocol behind daphne's ASGI ``send``, when ``send`` is exactly daphne's shape.
-
-    daphne hands each application ``functools.partial(server.handle_reply, protocol)``. Only a plain TCP
-    transport with Twisted's write buffer qualifies (TLS or anything unexpected takes the ASGI path).
-    """
-    if not isinstance(send, functools.partial) or len(send.args) != 1 or send.keywords:
-        return None
-    owner = getattr(send.func, "__self__", None)
-    if getattr(send.func, "__name__", "") != "handle_reply" or type(owner).__module__ != "daphne.server":
-        return None
-    protocol = send.args[0]
-    transport = getattr(protocol, "transport", None)
-    needed = ("dataBuffer", "offset", "_tempDataLen", "write", "abortConnection", "socket", "connected")
-    if not all(
-        hasattr(protocol, name) for name in ("state", "STATE_OPEN", "send_queue", "_perMessageCompress")
-    ):
-        return None
-    if transport is None or not all(hasattr(transport, name) for name in needed):
-        return None
-    return protocol
-
-
-def asyncio_transport(send: Callable[..., Any]) -> Any | None:
-    """The asyncio transport behind an ASGI ``send`` bound to a server protocol object (uvicorn's shape)."""
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    if transport is None or not callable(getattr(transport, "get_write_buffer_size", None)):
-        return None
-    if not callable(getattr(transport, "abort", None)):
-        return None
-    return transport
 
 
 class RoundChannel:
