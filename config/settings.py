@@ -111,7 +111,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     # The pub-sub layer: one PUBLISH per broadcast and no blocking pop per consumer. The core layer
-    # dropped sockets under load (research/measurements.md, section 1).
+    # dropped sockets under load: a stalled event loop made its blocking pop time out inside a consumer,
+    # which closed that phone's socket (docs/architecture.md, "Settings and stacks").
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -225,7 +226,8 @@ if not DEBUG:
 
 # --- Live rounds ----------------------------------------------------------------------------------
 QUIZ = {
-    # Answers wait this long to be written together in one statement (group commit, DESIGN.md rule 3).
+    # Answers wait this long to be written together in one statement (group commit: an ack
+    # means the answer is durable, without a transaction per answer; docs/architecture.md).
     "ANSWER_BATCH_SECONDS": env.float("QUIZ_ANSWER_BATCH_SECONDS", default=0.005),
     "ANSWER_BATCH_MAX": env.int("QUIZ_ANSWER_BATCH_MAX", default=500),
     # Inbound frames longer than this are refused with code "frame_too_large" (docs/protocol.md).

@@ -135,7 +135,8 @@ class Contestant(models.Model):
 
 
 class Answer(models.Model):
-    """One accepted answer: append-only, at most one per contestant and question (DESIGN.md rule 2)."""
+    """One accepted answer: append-only, at most one per contestant and question (the unique
+    constraint below; a retry gets the stored answer back)."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
     question = models.ForeignKey(RoundQuestion, on_delete=models.CASCADE, related_name="answers")

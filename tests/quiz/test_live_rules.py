@@ -1,4 +1,4 @@
-"""The live-round rules of DESIGN.md, each shown over real sockets or the service it rests on."""
+"""The live-round rules (docs/architecture.md), each shown over real sockets or the service it rests on."""
 
 import asyncio
 import threading
