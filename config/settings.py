@@ -147,7 +147,8 @@ LOGOUT_REDIRECT_URL = "login"
 # AXES_FAILURE_LIMIT wrong passwords for one username from one address, that pair is refused for
 # AXES_COOLOFF_TIME. Another address, or the same address with another username, is not affected, so a
 # guesser cannot lock a host out of the venue's network. daphne runs with --proxy-headers behind nginx,
-# so the address is the phone's, not the proxy's (docs/deploy.md).
+# so the address is the phone's, not the proxy's; nginx must set X-Forwarded-For to $remote_addr rather than
+# append to the client's own header, or a guesser could name a new address for each try (docs/deploy.md).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: it refuses a locked-out pair before any password check
     "django.contrib.auth.backends.ModelBackend",

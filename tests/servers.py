@@ -49,7 +49,8 @@ class DaphneFleet:
     nobody reads would block a server that logs a lot, for instance while Redis is down.
     """
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> None:
+        self.args = args  # more daphne options, e.g. --proxy-headers as the systemd unit runs it
         self.env = {
             **os.environ,
             "DATABASE_URL": test_database_url(),
@@ -85,7 +86,7 @@ class DaphneFleet:
             wait_for_port(port, self.procs[i], lambda port=port: self.log(port))
 
     def _spawn(self, port: int) -> subprocess.Popen:
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0"]
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0", *self.args]
         if port not in self.logs:  # a restarted process writes on after its predecessor
             self.logs[port] = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as the fleet; close() closes it)
         return subprocess.Popen(
@@ -137,9 +138,12 @@ def _signal_group(proc: subprocess.Popen, sig: signal.Signals) -> None:
 
 
 @contextlib.contextmanager
-def daphne_fleet(count: int, env: dict[str, str] | None = None) -> Iterator[DaphneFleet]:
-    """Start ``count`` daphne processes (``env`` on top of this run's); stops whatever runs at the end."""
-    fleet = DaphneFleet(env)
+def daphne_fleet(
+    count: int, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[DaphneFleet]:
+    """Start ``count`` daphne processes (``env`` on top of this run's, ``args`` added to daphne's command
+    line); stops whatever runs at the end."""
+    fleet = DaphneFleet(env, args)
     try:
         fleet.start(count)
         yield fleet

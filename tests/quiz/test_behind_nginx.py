@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.cookiejar
 import json
 import os
+import re
 import shutil
 import ssl
 import subprocess
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -22,6 +25,7 @@ import pytest
 import websockets
 from django.conf import settings
 
+from tests.factories import UserFactory
 from tests.live import session_cookie_for
 from tests.servers import ROOT, daphne_fleet, free_port, wait_for_port
 
@@ -210,3 +214,52 @@ async def test_the_example_nginx_config_serves_pages_files_and_live_sockets_over
                 f"{wss}/play/", ssl=tls, additional_headers={"Origin": "https://evil.example"}
             )
         assert refused.value.response.status_code == 403
+
+
+def test_behind_the_example_nginx_a_forged_forwarded_address_does_not_escape_login_throttling(tmp_path):
+    """daphne runs with --proxy-headers (the systemd unit) and takes the first X-Forwarded-For address; the
+    example nginx replaces whatever the client sent, so a guesser cannot name a new address for each try."""
+    UserFactory(username="host-under-attack")
+    production = {
+        "DEBUG": "false",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "ALLOWED_HOSTS": "localhost",
+        "SERVE_STATIC": "false",
+    }
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=insecure_tls()),
+        urllib.request.HTTPCookieProcessor(jar),
+        NoRedirect(),
+    )
+
+    def post_wrong_password(url: str, forged: str) -> int:
+        with opener.open(urllib.request.Request(url, headers={"Host": "localhost"}), timeout=10) as page:
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode())[1]
+        form = {"username": "host-under-attack", "password": "guess", "csrfmiddlewaretoken": token}
+        request = urllib.request.Request(
+            url,
+            data=urllib.parse.urlencode(form).encode(),
+            headers={
+                "Host": "localhost",
+                "Referer": "https://localhost/accounts/login/",
+                "X-Forwarded-For": forged,
+            },
+        )
+        try:
+            with opener.open(request, timeout=10) as reply:
+                return reply.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with (
+        daphne_fleet(1, env=production, args=("--proxy-headers",)) as fleet,
+        nginx_in_front_of(fleet.ports, tmp_path / "media", tmp_path) as (_, https_port),
+    ):
+        login = f"https://127.0.0.1:{https_port}/accounts/login/"
+        limit = settings.AXES_FAILURE_LIMIT
+        tries = [post_wrong_password(login, forged=f"198.51.100.{i}") for i in range(limit)]
+        # The form again with its error, until the limit's failure locks the pair: each try came from
+        # 127.0.0.1, whatever the client wrote in its header.
+        assert tries == [200] * (limit - 1) + [429]
+        assert post_wrong_password(login, forged="198.51.100.250") == 429
