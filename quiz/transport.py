@@ -178,8 +178,12 @@ def asyncio_transport(send: Callable[..., Any]) -> Any | None:
     return transport
 
 
+@functools.cache
 def versions() -> str:
-    """The installed versions the fast path depends on, as the log line shows them."""
+    """The installed versions the fast path depends on, as the log line shows them.
+
+    Read once per process: every socket that subscribes builds the log line, and a metadata look-up
+    reads the installed package's files (milliseconds, on the event loop, in a join storm)."""
     found = []
     for name in ("daphne", "Twisted", "autobahn"):
         try:
