@@ -138,13 +138,18 @@ class SubstitutionForm(forms.Form):
         return player
 
 
+PAGE_MAX = 100_000
+
+
 class BoardFilterForm(forms.Form):
     """The leaderboards' filters: the scope (a stage, or empty for every stage), a search by name or
     team (cut to 50 characters) and the page of the individual and team boards."""
 
     stage = forms.ModelChoiceField(queryset=Stage.objects.none(), required=False)
     q = forms.CharField(required=False)
-    page = forms.IntegerField(required=False, min_value=1, label=_("Page"))
+    # Bounded so that the offset stays an integer every database takes: a season's biggest board has
+    # under a million rows, a hundred to a page.
+    page = forms.IntegerField(required=False, min_value=1, max_value=PAGE_MAX, label=_("Page"))
 
     def __init__(self, data, *, competition: Competition):
         super().__init__(data)
