@@ -2,8 +2,9 @@
 
 The admin's import is two requests: the upload is previewed, then committed (or abandoned). Any server
 process may answer the second request, so the file is kept in storage that every process sees: the
-``question_imports`` entry of ``STORAGES`` when the site defines one, else the default storage (the
-same place as question images, under ``question-imports/``). Each upload is two files named by a random
+``question_imports`` entry of ``STORAGES``. It must be private: never the default storage, whose
+MEDIA_ROOT the web server publishes (a site without the entry is refused with ImproperlyConfigured
+rather than falling back to it). Each upload is two files named by a random
 token (``secrets.token_urlsafe(24)``: 192 bits, unguessable): the bytes, and a small JSON record of who
 uploaded it, when, and the choices made with it (file name, format, near-duplicates allowed).
 
@@ -19,8 +20,9 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
-from django.core.files.storage import InvalidStorageError, Storage, default_storage, storages
+from django.core.files.storage import InvalidStorageError, Storage, storages
 
 DIRECTORY = "question-imports"
 MAX_AGE = timedelta(hours=6)
@@ -41,10 +43,24 @@ class PendingImport:
 
 
 def import_storage() -> Storage:
+    """The private storage of pending uploads (``STORAGES["question_imports"]``)."""
     try:
         return storages["question_imports"]
-    except InvalidStorageError:
-        return default_storage
+    except InvalidStorageError as missing:
+        raise ImproperlyConfigured(
+            'STORAGES has no "question_imports" entry: pending question imports need a private storage '
+            "that every server process shares (see config/settings.py)"
+        ) from missing
+
+
+def _save(storage: Storage, name: str, data: bytes) -> None:
+    """Save under exactly ``name``: the token is the only way back to the file."""
+    saved = storage.save(name, ContentFile(data))
+    if saved != name:
+        storage.delete(saved)
+        raise ImproperlyConfigured(
+            f"the question_imports storage renamed {name} to {saved}; it must keep names"
+        )
 
 
 def _data_name(token: str) -> str:
@@ -69,8 +85,8 @@ def pending_import_keep(
         allow_duplicates=allow_duplicates,
         uploaded_at=now.timestamp(),
     )
-    storage.save(_data_name(pending.token), ContentFile(data))
-    storage.save(_record_name(pending.token), ContentFile(json.dumps(asdict(pending)).encode()))
+    _save(storage, _data_name(pending.token), data)
+    _save(storage, _record_name(pending.token), json.dumps(asdict(pending)).encode())
     return pending
 
 

@@ -332,6 +332,16 @@ def media(settings, tmp_path):
     return location
 
 
+def test_without_a_private_import_storage_an_upload_is_refused_rather_than_published(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from questionbank.pending_imports import import_storage
+
+    settings.STORAGES = {name: spec for name, spec in settings.STORAGES.items() if name != "question_imports"}
+    with pytest.raises(ImproperlyConfigured, match="question_imports"):
+        import_storage()
+
+
 def test_import_uploads_are_kept_outside_the_published_media_root():
     """/media/ is served to anyone; an upload waiting for its commit must not be reachable there."""
     from django.conf import settings
