@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "config.csp.SocketSourcesMiddleware",  # after CSP's, so it adds to the policy before CSP's writes it
     # Last, as django-axes asks: it turns a lockout raised by the login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -194,8 +195,8 @@ STORAGES = {
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------------
 # Scripts only from our own files: no inline <script>, no on*= attributes, no eval. Django 5.2's admin
 # has no inline scripts either, so one policy covers every page. Styles allow inline: a few pages carry a
-# <style> block or a style attribute, and styles cannot run code. 'self' in connect-src covers ws:/wss: to
-# the same host in current browsers (CSP level 3), which the live sockets need. img-src data: is for the
+# <style> block or a style attribute, and styles cannot run code. connect-src: 'self', plus the page's own
+# host as ws:/wss: (config/csp.py) for browsers whose 'self' does not cover sockets. img-src data: is for the
 # empty favicon; QR codes are inline SVG. frame-ancestors 'self': the bank's preview frames its own pages.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -162,3 +162,13 @@ def test_the_admin_pages_a_host_uses_run_under_the_same_policy(admin_client, db)
         if problems:
             found[name] = problems
     assert found == {}
+
+
+def test_a_page_allows_sockets_to_its_own_host_by_name_for_browsers_that_read_self_as_http_only(
+    client, demo, settings
+):
+    """Older Safari does not let 'self' cover ws:/wss:; the page's own host is named, and only it."""
+    settings.ALLOWED_HOSTS = ["quiz.example.org"]
+    response = client.get("/play/", HTTP_HOST="quiz.example.org")
+    policy = directives(response["Content-Security-Policy"])
+    assert policy["connect-src"] == ["'self'", "wss://quiz.example.org", "ws://quiz.example.org"]
