@@ -174,7 +174,8 @@ def team_results(round_id: int) -> dict[int, dict[str, int]]:
 
 def on_round_finished(sender, *, round_id: int, **kwargs) -> None:
     """``quiz.hooks.round_finished`` receiver: a match's round ended, its team scores go into the bracket
-    (a tie waits for the host's sudden-death order)."""
+    (a tie waits for the host's sudden-death order). Idempotent: the signal is sent again when a round's
+    standings are repaired, and a result already recorded is kept as it is."""
     try:
         match_round_finished(round_id=round_id)
     except MatchError as exc:
@@ -195,6 +196,10 @@ def match_round_finished(*, round_id: int) -> Match | None:
 
 def _store_result(match: Match, result: MatchResult) -> Match:
     with transaction.atomic():
+        # Locked and read again: the same round may be reported finished twice at once.
+        match = Match.objects.select_for_update().select_related("bracket").get(pk=match.pk)
+        if match.result is not None:
+            return match
         view = bracket_view(match.bracket)
         try:
             state = engine.record_result(view.bracket, match.code, result)

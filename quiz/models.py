@@ -40,6 +40,11 @@ class Round(models.Model):
     # The round version whose standings are cached on the contestants (quiz.services.standings): they
     # are written after the round's change commits, and an older refresh never overwrites a newer one.
     standings_version = models.PositiveIntegerField(default=0)
+    # The round version whose standings are due, and when it became due: set in the transaction of every
+    # change that moves the standings. ``standings_version`` below it means the write after the commit
+    # failed or never ran (the process died), and ``quiz.services.rounds.standings_repair`` catches up.
+    standings_due_version = models.PositiveIntegerField(default=0)
+    standings_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -5,8 +5,13 @@ processes closing at the same deadline cannot both win, and a lost race is retri
 That UPDATE takes the round's row lock until its transaction commits, so the transaction holds only
 the round's own rows (phase, questions, log). When the change moves the standings (a reveal, a void,
 the finish), they are written after that commit in their own transaction (``quiz.services.standings``),
-then the frames are published, all before the host gets the reply: another command on the round is
+which also publishes the frames, all before the host gets the reply: another command on the round is
 never kept waiting by a standings write.
+
+The transaction of such a change records the version the standings are due for. If their write fails or
+the process dies before it, the round stays behind (``standings_version < standings_due_version``) and
+``standings_repair`` rewrites them from the round as it stands: at the next host command or host
+snapshot of the round, or from ``manage.py refresh_standings``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -36,6 +41,10 @@ from quiz.services.standings import standings_refresh
 logger = logging.getLogger(__name__)
 
 STANDINGS_EVENTS = {"answer.revealed", "question.voided", "round.finished"}
+
+# How long a due standings write may take before a host command or snapshot repeats it: a refresh still
+# running takes a second or two at 10,000 contestants, and repeating it would keep the host waiting.
+STANDINGS_REPAIR_AFTER = timedelta(seconds=10)
 
 
 # --- creating rounds -----------------------------------------------------------------------------------
@@ -149,11 +158,16 @@ def _apply(
             if not result.changed:
                 return result
             after = result.state
+            moves_standings = any(e.name in STANDINGS_EVENTS for e in result.events)
+            # In the round's own transaction: if the standings write after the commit never happens,
+            # the round is known to be behind (standings_repair).
+            due = {"standings_due_version": after.version, "standings_due_at": now} if moves_standings else {}
             won = Round.objects.filter(pk=round_id, version=before.version).update(
                 phase=after.phase.value,
                 version=after.version,
                 current_index=after.current,
                 finished_at=now if after.phase == Phase.FINISHED else None,
+                **due,
             )
             if not won:
                 continue  # another process moved the round first: decide again on what it did
@@ -169,35 +183,96 @@ def _apply(
                 at=now,
                 detail=detail or {},
             )
-            moves_standings = any(e.name in STANDINGS_EVENTS for e in result.events)
             if not moves_standings:
                 view = selectors.round_view(round_id)
                 broadcast.publish_on_commit(round_id, _state_message(view, result.events[-1], now))
                 return result
         # Committed: the round's row lock is released before the standings are written.
-        _publish_with_standings(round_id, after, result.events[-1], now)
-        if any(e.name == "round.finished" for e in result.events):
-            # Immediately when called outside a transaction (as it should be); never before a commit.
-            transaction.on_commit(lambda: hooks.send_round_finished(round_id))
+        try:
+            _publish_with_standings(round_id, after, result.events[-1], now)
+        finally:
+            # The finish has committed: receivers hear of it whatever happened to the frames.
+            if any(e.name == "round.finished" for e in result.events):
+                _send_round_finished(round_id)
         return result
     raise QuizError("busy", "the round changed several times at once; try again")
 
 
-def _publish_with_standings(round_id: int, state: RoundState, last: Event, now: datetime) -> None:
-    """Write the standings of ``state``, then publish the event: its frames carry the new ranks.
+def _send_round_finished(round_id: int) -> None:
+    # Immediately when called outside a transaction (as it should be); never before a commit.
+    transaction.on_commit(lambda: hooks.send_round_finished(round_id))
 
-    Read after the standings commit, the view is the round as it stands now (a command that committed
-    meanwhile included), so the last frames the sockets get always show the newest ranks. A standings
-    write that fails is logged and the event still goes out (the standings are recomputed from the
-    answer log at the next reveal)."""
-    personal = None
+
+def _publish_with_standings(round_id: int, state: RoundState, last: Event, now: datetime) -> None:
+    """Write the standings of ``state`` and publish the event: its frames carry the ranks just stored.
+
+    The view is read inside the standings transaction (``standings_refresh``), so it is the round as it
+    stands now (a command that committed meanwhile included) with the newest standings, and frames go
+    out in the order the standings were written. A standings write that fails is logged, the event
+    still goes out, and the round stays behind until ``standings_repair`` runs."""
+
+    def publish(personal: dict[str, str] | None) -> None:
+        # The database, not the live board: Redis gets these standings only once they have committed.
+        view = selectors.round_view(round_id, board=boards.DatabaseBoard())
+        broadcast.publish_on_commit(round_id, _state_message(view, last, now, personal))
+
     try:
-        personal = standings_refresh(round_id=round_id, state=state, event_index=last.index)
+        standings_refresh(round_id=round_id, state=state, event_index=last.index, publish=publish)
+        return
     except Exception:
         logger.exception("round %s: standings at version %s not written", round_id, state.version)
-    # The database, not the live board: Redis gets these standings only once they have committed.
-    view = selectors.round_view(round_id, board=boards.DatabaseBoard())
-    broadcast.publish_on_commit(round_id, _state_message(view, last, now, personal))
+    try:
+        publish(None)  # outside any transaction: sent at once
+    except Exception:
+        logger.exception("round %s: frames of version %s not published", round_id, state.version)
+        raise
+
+
+def standings_behind(round_: Round, now: datetime) -> bool:
+    """Whether the standings write due for ``round_`` failed or never ran (only the round row is read)."""
+    return (
+        round_.standings_version < round_.standings_due_version
+        and round_.standings_due_at is not None
+        and now - round_.standings_due_at >= STANDINGS_REPAIR_AFTER
+    )
+
+
+def standings_repair(*, round_id: int, now: datetime | None = None) -> None:
+    """Rewrite the cached standings from the round as it stands now, and publish them.
+
+    For a round whose standings write failed or never ran. A finished round's screens get its final
+    state again, and ``round_finished`` is sent again (its receivers are idempotent): the first one may
+    have acted on a round whose standings were not written."""
+    now = now or timezone.now()
+    round_ = Round.objects.get(pk=round_id)
+    rows = list(RoundQuestion.objects.filter(round_id=round_id).order_by("position"))
+    state = selectors.round_state(round_, rows)
+    finished = state.phase == Phase.FINISHED
+
+    def publish(personal: dict[str, str]) -> None:
+        if finished:  # same version as the screens have: they show the final standings again
+            view = selectors.round_view(round_id, board=boards.DatabaseBoard())
+            broadcast.publish_on_commit(
+                round_id, _state_message(view, Event("round.finished", state.current), now)
+            )
+
+    try:
+        standings_refresh(round_id=round_id, state=state, event_index=None, publish=publish)
+    finally:
+        if finished:
+            _send_round_finished(round_id)
+    logger.info("round %s: standings repaired at version %s", round_id, state.version)
+
+
+def repair_standings_if_behind(round_: Round, now: datetime) -> None:
+    """Catch up a round left behind, as a host command or snapshot starts; a failed repair is logged
+    and the host's request goes on (the next one tries again)."""
+    if not standings_behind(round_, now):
+        return
+    try:
+        standings_repair(round_id=round_.id, now=now)
+    except Exception:
+        logger.exception("round %s: standings repair failed", round_.id)
 
 
 def _step_for(command: HostCommand, now: datetime) -> Callable[[RoundState], Transition]:
@@ -234,7 +309,7 @@ def round_command(
 ) -> dict[str, Any]:
     """Carry out a host command; returns the ``command`` reply frame with the new state."""
     now = now or timezone.now()
-    access_round_as_host(user=user, round_id=round_id)
+    repair_standings_if_behind(access_round_as_host(user=user, round_id=round_id), now)
     if command.action == "kick":
         assert command.contestant is not None
         changed = contestant_kick(round_id=round_id, contestant_id=command.contestant, actor=user, now=now)

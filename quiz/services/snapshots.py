@@ -2,7 +2,8 @@
 
 A host's and a display's come from the PIN or the round id; a contestant's (``welcome``) comes from
 their reconnect token, after joining or on every reconnect. Each first applies a deadline that passed
-while nobody was there to close the question, so a snapshot never shows a clock that has run out.
+while nobody was there to close the question, so a snapshot never shows a clock that has run out; a
+host's also catches up standings whose write failed (``quiz.services.rounds.standings_repair``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from quiz.services.rounds import (
     access_round_as_host,
     deadline_missed,
     ensure_closed_if_due,
+    repair_standings_if_behind,
     round_close_if_due,
 )
 
 
 def host_snapshot(*, user, round_id: int, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
-    access_round_as_host(user=user, round_id=round_id)
+    repair_standings_if_behind(access_round_as_host(user=user, round_id=round_id), now)
     ensure_closed_if_due(round_id, now)
     view = selectors.round_view(round_id)
     return frames.snapshot_frame(view, "host", now, contestants=selectors.contestants_list(round_id))

@@ -1,5 +1,7 @@
 """Brackets whose matches are live rounds: start, play, carry results on, correct, substitute."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -11,11 +13,14 @@ from competition.matches import (
     bracket_view,
     match_result_correct,
     match_start,
+    on_round_finished,
     substitution_record,
 )
 from competition.models import Match, Registration, ResultCorrection, Stage
 from competition.permissions import may_manage_competition
+from quiz.models import Round
 from quiz.protocol import HostCommand
+from quiz.services import rounds
 from quiz.services.answers import PendingAnswer, answers_record
 from quiz.services.contestants import contestant_join
 from quiz.services.errors import QuizError
@@ -187,3 +192,60 @@ def test_organisers_who_may_start_a_match_round_get_its_host_console(knockout, c
     assert client.get(reverse("host-console", args=[round_.id])).status_code == 200
     assert host_snapshot(user=staff, round_id=round_.id)["round"]["id"] == round_.id
     round_command(user=staff, round_id=round_.id, command=HostCommand("open", question=0))
+
+
+def test_a_match_result_reported_twice_is_recorded_once(knockout):
+    stage, teams, host = knockout
+    bracket = bracket_create(stage=stage, name="北京", teams=teams)
+    semi = Match.objects.get(bracket=bracket, code="W1-1")
+    round_ = match_start(match=semi, questions=[QuestionFactory(correct=[1])])
+    play(round_, host, right_codes=["T4M0"], wrong_codes=["T1M0"])
+    semi.refresh_from_db()
+    recorded = (semi.result, semi.played_at)
+    final_teams = Match.objects.get(bracket=bracket, code="W2-1").teams
+
+    on_round_finished("quiz", round_id=round_.id)  # a standings repair reports the round finished again
+    semi.refresh_from_db()
+    assert (semi.result, semi.played_at) == recorded
+    assert Match.objects.get(bracket=bracket, code="W2-1").teams == final_teams
+    assert not ResultCorrection.objects.exists()
+
+
+def test_a_match_round_whose_process_died_after_the_finish_gets_its_result_at_the_next_host_snapshot(
+    knockout, monkeypatch
+):
+    stage, teams, host = knockout
+    bracket = bracket_create(stage=stage, name="北京", teams=teams)
+    semi = Match.objects.get(bracket=bracket, code="W1-1")
+    round_ = match_start(match=semi, questions=[QuestionFactory(correct=[1])])
+
+    class ProcessDied(BaseException):
+        pass
+
+    publish = rounds._publish_with_standings
+
+    def die_after_the_finish(round_id, state, last, now):
+        if last.name == "round.finished":
+            raise ProcessDied
+        publish(round_id, state, last, now)
+
+    # The finish commits, then nothing after it runs: no standings write, no round_finished.
+    monkeypatch.setattr(rounds, "_publish_with_standings", die_after_the_finish)
+    monkeypatch.setattr(rounds, "_send_round_finished", lambda round_id: None)
+    with pytest.raises(ProcessDied):
+        play(round_, host, right_codes=["T4M0", "T4M1"], wrong_codes=["T1M0"])
+    monkeypatch.undo()
+    semi.refresh_from_db()
+    assert semi.result is None
+    assert Round.objects.get(pk=round_.pk).phase == "finished"
+
+    later = timezone.now() + rounds.STANDINGS_REPAIR_AFTER + timedelta(seconds=1)
+    behind = Round.objects.get(pk=round_.pk)
+    assert behind.standings_version < behind.standings_due_version
+    snapshot = host_snapshot(user=host, round_id=round_.id, now=later)
+    assert snapshot["round"]["phase"] == "finished"
+    repaired = Round.objects.get(pk=round_.pk)
+    assert repaired.standings_version == repaired.standings_due_version == repaired.version
+    semi.refresh_from_db()
+    assert semi.result["scores"][str(teams[3].id)]["score"] > semi.result["scores"][str(teams[0].id)]["score"]
+    assert teams[3].id in Match.objects.get(bracket=bracket, code="W2-1").teams

@@ -105,7 +105,7 @@ def test_an_older_standings_refresh_finishing_late_writes_nothing():
     assert written > before_reveal.version  # closed and revealed: two versions on
 
     # The scores as of before the reveal count nothing: written late, they would wipe the ranks out.
-    assert standings_refresh(round_id=round_.id, state=before_reveal, event_index=None) is None
+    assert standings_refresh(round_id=round_.id, state=before_reveal, event_index=None) == {}
     ranks = dict(Contestant.objects.filter(round=round_).values_list("id", "rank"))
     assert (ranks[ids["Ann"]], ranks[ids["Bob"]]) == (1, 2)
     assert Round.objects.get(pk=round_.pk).standings_version == written
