@@ -10,8 +10,10 @@ through this module, and the competition app registers its answers in ``Competit
   that card may join this round (a match's round admits only the match's teams). With nothing
   registered no code is known, so only nickname joins work.
 - ``round_finished``: a Django signal sent with ``round_id`` once a round's finish has committed and
-  its final standings are written. Every receiver runs; one that fails is logged and the round, its
-  frames and the host's reply are unaffected.
+  the write of its final standings was attempted, whatever happened to that write and to the frames.
+  If the write failed, it is sent again when the standings are repaired
+  (``quiz.services.rounds.standings_repair``), so receivers must be idempotent. Every receiver runs;
+  one that fails is logged and the round, its frames and the host's reply are unaffected.
 
 Each registration replaces the previous one (registering twice, as tests and reloads do, is harmless).
 """

@@ -2,8 +2,8 @@
 
 quiz imports nothing from competition; competition registers its answers in CompetitionConfig.ready.
 These tests check the registered rules, the rules with nothing registered, and the round_finished
-signal: sent once the finish has committed and its standings are written, and robust to a receiver that
-fails.
+signal: sent once the finish has committed and its standings write was attempted, and robust to a
+receiver that fails.
 """
 
 from __future__ import annotations
