@@ -56,6 +56,9 @@ class DaphneFleet:
             "DATABASE_URL": test_database_url(),
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "PYTHONUNBUFFERED": "1",
+            # The static files this run collected (tests/conftest.py): pages name them by their hashed
+            # names, so a server without the manifest would answer 500.
+            "STATIC_ROOT": str(settings.STATIC_ROOT),
             **(env or {}),
         }
         self.ports: list[int] = []
