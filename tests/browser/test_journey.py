@@ -1,10 +1,10 @@
 """One journey in a real browser: a host runs a round, three phones play it, the display shows it.
 
-Debian's chromium driven by Playwright. Screenshots of each page go to docs/screenshots/.
+Debian's chromium driven by Playwright. Screenshots of each page go to
+docs/screenshots/ when run with UPDATE_SCREENSHOTS=1 (see conftest.py).
 """
 
 import re
-from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -17,7 +17,6 @@ from tests.servers import daphne_servers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
@@ -46,9 +45,8 @@ def make_round():
     return round_create(competition=role.competition, title="海淀区初赛 第一轮", questions=questions), host
 
 
-async def test_a_host_runs_a_round_that_three_phones_play_and_the_display_shows():
+async def test_a_host_runs_a_round_that_three_phones_play_and_the_display_shows(shots):
     round_, _ = await make_round()
-    SHOTS.mkdir(parents=True, exist_ok=True)
 
     with daphne_servers(1) as (port,):
         base = f"http://127.0.0.1:{port}"
@@ -80,8 +78,8 @@ async def test_a_host_runs_a_round_that_three_phones_play_and_the_display_shows(
                     await expect(phone.get_by_test_id("lobby-waiting")).to_be_visible()
                     phones.append(phone)
                 await expect(screen.get_by_test_id("display-lobby-count")).to_contain_text("3")
-                await screen.screenshot(path=SHOTS / "display-lobby.png")
-                await phones[0].screenshot(path=SHOTS / "contestant-lobby.png")
+                await screen.screenshot(path=shots / "display-lobby.png")
+                await phones[0].screenshot(path=shots / "contestant-lobby.png")
 
                 # the host opens the first question; the phones answer (two right, one wrong)
                 await console.get_by_test_id("host-btn-open").click()
@@ -91,20 +89,20 @@ async def test_a_host_runs_a_round_that_three_phones_play_and_the_display_shows(
                 await expect(console.get_by_test_id("host-answered")).to_contain_text(
                     re.compile(r"3\s*/\s*3")
                 )
-                await phones[0].screenshot(path=SHOTS / "contestant-answered.png")
-                await screen.screenshot(path=SHOTS / "display-question.png")
-                await console.screenshot(path=SHOTS / "host-console.png")
+                await phones[0].screenshot(path=shots / "contestant-answered.png")
+                await screen.screenshot(path=shots / "display-question.png")
+                await console.screenshot(path=shots / "host-console.png")
 
                 # close, reveal: the display explains, the phones show their result
                 await console.get_by_test_id("host-btn-close").click()
                 await expect(screen.get_by_test_id("display-chart")).to_be_visible()
                 await console.get_by_test_id("host-btn-reveal").click()
                 await expect(screen.get_by_test_id("display-explanation")).to_contain_text("30万千米")
-                await screen.screenshot(path=SHOTS / "display-explanation.png")
+                await screen.screenshot(path=shots / "display-explanation.png")
                 await expect(phones[0].get_by_test_id("result")).to_be_visible()
                 await expect(phones[0].get_by_test_id("my-rank")).to_contain_text("1")
                 await expect(phones[2].get_by_test_id("result-verdict")).to_be_visible()
-                await phones[0].screenshot(path=SHOTS / "contestant-result.png")
+                await phones[0].screenshot(path=shots / "contestant-result.png")
 
                 # a phone reloads mid-round and is back with its score
                 score_before = await phones[1].get_by_test_id("my-score").inner_text()
@@ -117,6 +115,6 @@ async def test_a_host_runs_a_round_that_three_phones_play_and_the_display_shows(
                 await expect(board).to_be_visible()
                 await expect(board.get_by_test_id("display-leaderboard-row")).to_have_count(3)
                 await expect(board).to_contain_text("Wang Fang")
-                await screen.screenshot(path=SHOTS / "display-leaderboard.png")
+                await screen.screenshot(path=shots / "display-leaderboard.png")
             finally:
                 await browser.close()

@@ -3,7 +3,7 @@ teams play its live round on their phones, the projector follows the bracket, th
 result with a reason and downloads the result sheets.
 
 Debian's chromium driven by Playwright. Screenshots of the stage page and its projector go to
-docs/screenshots/.
+docs/screenshots/ when run with UPDATE_SCREENSHOTS=1.
 """
 
 import io
@@ -26,7 +26,6 @@ from tests.servers import daphne_servers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Seed order: seeds 1 and 4 meet in W1-1, seeds 2 and 3 in W1-2.
@@ -97,12 +96,11 @@ def sheet_text(data: bytes) -> str:
     )
 
 
-async def test_a_host_runs_a_district_stage_match_corrects_it_and_exports_the_result_sheets():
+async def test_a_host_runs_a_district_stage_match_corrects_it_and_exports_the_result_sheets(shots):
     made = await make_stage()
     competition, stage, semi, names = made["competition"], made["stage"], made["semi"], made["names"]
     first, second = semi.teams  # the first team answers right, the second wrong
     stage_path = f"/competitions/{competition.slug}/stages/{stage.pk}/"
-    SHOTS.mkdir(parents=True, exist_ok=True)
 
     with daphne_servers(1) as (port,):
         base = f"http://127.0.0.1:{port}"
@@ -198,12 +196,12 @@ async def test_a_host_runs_a_district_stage_match_corrects_it_and_exports_the_re
                 await expect(bracket_svg.locator('[data-match="W2-1"]')).to_contain_text(names[second])
                 await expect(bracket_svg.locator('[data-match="W2-1"]')).not_to_contain_text(names[first])
                 await page.evaluate("window.scrollTo(0, 0)")
-                await page.screenshot(path=SHOTS / "stage-page.png")
+                await page.screenshot(path=shots / "stage-page.png")
 
                 # the projector follows the correction too
                 await expect(final_on_projector).to_contain_text(names[second], timeout=15_000)
                 await expect(projector.locator('[data-match="3RD"]')).to_contain_text(names[first])
-                await projector.screenshot(path=SHOTS / "stage-projector.png")
+                await projector.screenshot(path=shots / "stage-projector.png")
 
                 # 6. the result sheets of W1-1 download: XLSX with the teams and the correction, and a PDF
                 for suffix, content_type in (("xlsx", XLSX), ("pdf", "application/pdf")):
