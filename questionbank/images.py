@@ -95,3 +95,39 @@ question_image_storage = ContentAddressedStorage()
 def image_storage() -> ContentAddressedStorage:
     """The storage of question images (a callable, so migrations do not pin its settings)."""
     return question_image_storage
+
+
+def image_bytes_problem(data: bytes) -> str:
+    """Why a picture read from an import file cannot be a question image ('' if it can): the same limits
+    as an upload (type, size, pixels), checked with Pillow."""
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MAX_IMAGE_BYTES:
+        return f"it is {(len(data) + 1023) // 1024} KB; the largest allowed is {MAX_IMAGE_BYTES // 1024} KB"
+    try:
+        with Image.open(BytesIO(data)) as picture:
+            kind, (width, height) = picture.format, picture.size
+            picture.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return "it is not a picture the live pages can show"
+    if (kind or "").lower() not in {"png", "jpeg", "gif", "webp"}:
+        return f"{kind} is not an image type the live pages show"
+    if max(width, height) > MAX_IMAGE_SIDE:
+        return f"it is {width} × {height} pixels; the longer side may be at most {MAX_IMAGE_SIDE}"
+    return ""
+
+
+def image_content_name(original: str, data: bytes) -> str:
+    """The name a picture is stored under (``questions/<hash>.<extension>``)."""
+    from django.core.files.base import ContentFile
+
+    return content_name("questions", original, ContentFile(data))
+
+
+def question_image_save(original: str, data: bytes) -> str:
+    """Store a picture read from an import file; returns its name (the same content reuses its file)."""
+    from django.core.files.base import ContentFile
+
+    return question_image_storage.save(f"questions/{PurePosixPath(original).name}", ContentFile(data))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import reversion
 from django.db import transaction
@@ -20,8 +20,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from questionbank.engine import formats
-from questionbank.engine.duplicates import StemIndex
-from questionbank.engine.formats import FileError, ParsedQuestion, RowError, auto_key
+from questionbank.engine.duplicates import StemIndex, difference
+from questionbank.engine.formats import FileError, ParsedQuestion, RowError, RowSkip
+from questionbank.images import image_content_name, question_image_save
+from questionbank.import_rows import Answers, derived_keys, images_checked
 from questionbank.models import Question, Status, Tag, TaggedQuestion
 from questionbank.services import revisions_add, search_text
 
@@ -50,8 +52,9 @@ class Outcome:
     UPDATE = "update"
     UNCHANGED = "unchanged"
     DUPLICATE = "duplicate"
+    SKIPPED = "skipped"
     INVALID = "invalid"
-    ALL = (NEW, UPDATE, UNCHANGED, DUPLICATE, INVALID)
+    ALL = (NEW, UPDATE, UNCHANGED, DUPLICATE, SKIPPED, INVALID)
 
 
 class ImportRefused(Exception):
@@ -69,16 +72,23 @@ class RowOutcome:
     similarity: float = 0.0
     changes: list[str] = field(default_factory=list)
     question: ParsedQuestion | None = None
+    reason: str = ""  # why a skipped row is skipped
+    difference: str = ""  # how a near-duplicate's stem differs from the question it duplicates
+    notes: list[str] = field(default_factory=list)  # a similar stem whose answer differs
+    warnings: list[str] = field(default_factory=list)  # what the importer changed or could not keep
 
     @property
     def message(self) -> str:
         if self.outcome == Outcome.INVALID:
             return "; ".join(f"{e.column}: {e.reason}" for e in self.errors)
+        if self.outcome == Outcome.SKIPPED:
+            return self.reason
         if self.outcome == Outcome.DUPLICATE:
-            return f"near-duplicate of {self.duplicate_of} (similarity {self.similarity:.2f})"
+            text = f"near-duplicate of {self.duplicate_of} (similarity {self.similarity:.2f})"
+            return text + (f"; the stem differs: {self.difference}" if self.difference else "; the same stem")
         if self.outcome == Outcome.UPDATE:
             return "changes " + ", ".join(self.changes)
-        return ""
+        return "; ".join(self.notes)
 
 
 @dataclass
@@ -87,6 +97,7 @@ class ImportPreview:
     format: str
     rows: list[RowOutcome] = field(default_factory=list)
     file_error: str = ""
+    encoding: str = ""  # the text encoding the file was read in ('' for workbooks)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -100,15 +111,22 @@ class ImportPreview:
         return [r for r in self.rows if r.outcome == Outcome.INVALID]
 
     @property
+    def skipped(self) -> list[RowOutcome]:
+        return [r for r in self.rows if r.outcome == Outcome.SKIPPED]
+
+    @property
     def ok(self) -> bool:
-        """True when a commit would write (no file error, no invalid row)."""
-        return not self.file_error and not self.invalid and bool(self.rows)
+        """True when a commit may go ahead: no file error, no invalid row, and some row that is not
+        skipped (skipped rows are never imported; the others are, all or nothing)."""
+        return not self.file_error and not self.invalid and len(self.skipped) < len(self.rows)
 
     def summary(self) -> str:
         if self.file_error:
             return f"{self.filename}: {self.file_error}. Nothing can be imported."
         parts = ", ".join(f"{n} {name}" for name, n in self.counts.items() if n)
         label = formats.FORMATS.get(self.format, self.format)
+        if self.encoding:
+            label += f", read as {self.encoding}"
         return f"{self.filename} ({label}): {len(self.rows)} rows: {parts or 'none'}"
 
 
@@ -157,6 +175,10 @@ def _changes(question: Question, parsed: ParsedQuestion, tags: set[str]) -> list
         new = list(new) if isinstance(new, tuple) else new
         if getattr(question, name) != new:
             changed.append(name)
+    if "image" in parsed.fields and parsed.image is not None:
+        name = image_content_name(parsed.image.name, parsed.image.data)
+        if question.image.name != name or question.image_alt != parsed.image.alt[:200]:
+            changed.append("image")
     if (
         "tags" in parsed.fields
         and parsed.tags
@@ -177,13 +199,11 @@ def import_preview(
         items = formats.parse(fmt, data, progress=(lambda d, t: progress("read", d, t)) if progress else None)
     except FileError as exc:
         return ImportPreview(name, fmt or "", file_error=str(exc))
-    preview = ImportPreview(name, fmt)
+    preview = ImportPreview(name, fmt, encoding=formats.encoding(fmt, data))
     if not items:
         preview.file_error = "the file holds no questions"
         return preview
-    items = [
-        replace(i, key=auto_key(i.stem)) if isinstance(i, ParsedQuestion) and not i.key else i for i in items
-    ]
+    items = derived_keys(images_checked(items))
     keys = [i.key for i in items if isinstance(i, ParsedQuestion)]
     existing = _existing(keys)
     translation_keys = {i.translation_of for i in items if isinstance(i, ParsedQuestion) and i.translation_of}
@@ -195,17 +215,25 @@ def import_preview(
     index = StemIndex(Question.objects.values_list("key", "stem").iterator(chunk_size=5000), probes=probes)
     if progress:
         progress("index", 1, 1)
+    answers = Answers()
     rows: dict[int, RowOutcome] = {}
     seen: dict[str, int] = {}
     total = len(items)
     for position, item in enumerate(items, start=1):
         if progress and position % 500 == 0:
             progress("check", position, total)
+        if isinstance(item, RowSkip):
+            rows[item.row] = RowOutcome(
+                item.row, Outcome.SKIPPED, key=item.key, stem=item.stem, reason=item.reason
+            )
+            continue
         if isinstance(item, RowError):
             outcome = rows.setdefault(item.row, RowOutcome(item.row, Outcome.INVALID))
             outcome.errors.append(item)
             continue
-        outcome = RowOutcome(item.row, Outcome.NEW, key=item.key, stem=item.stem, question=item)
+        outcome = RowOutcome(
+            item.row, Outcome.NEW, key=item.key, stem=item.stem, question=item, warnings=list(item.warnings)
+        )
         rows[item.row] = outcome
         if item.key in seen:
             outcome.outcome = Outcome.INVALID
@@ -225,12 +253,22 @@ def import_preview(
             outcome.changes = _changes(question, item, current_tags.get(question.pk, set()))
             outcome.outcome = Outcome.UPDATE if outcome.changes else Outcome.UNCHANGED
             continue
-        match = index.find(item.stem)
+        mine = answers.of_row(item)
+        match = index.find(item.stem, accept=lambda key, mine=mine: answers.of_key(key) == mine)
         if match is not None:
             outcome.outcome = Outcome.DUPLICATE
             outcome.duplicate_of, outcome.similarity = match.key, match.score
+            outcome.difference = difference(answers.stem(match.key), item.stem)
             continue
+        similar = index.find(item.stem)
+        if similar is not None:
+            outcome.notes.append(
+                f"similar to {similar.key} (similarity {similar.score:.2f}) but the answer differs: "
+                f"{answers.describe(similar.key)} here {answers.describe_row(item)}; "
+                f"the stem differs: {difference(answers.stem(similar.key), item.stem) or 'not at all'}"
+            )
         index.add(item.key, item.stem)
+        answers.add(item)
     preview.rows = sorted(rows.values(), key=lambda r: r.row)
     if progress:
         progress("check", total, total)
@@ -275,6 +313,10 @@ def _apply(question: Question, parsed: ParsedQuestion) -> None:
         if name in parsed.fields:
             value = getattr(parsed, name)
             setattr(question, name, list(value) if isinstance(value, tuple) else value)
+    if "image" in parsed.fields and parsed.image is not None:
+        # Content-addressed: a file is never overwritten, and one left by a refused import is harmless.
+        question.image = question_image_save(parsed.image.name, parsed.image.data)
+        question.image_alt = parsed.image.alt[:200]
     question.search_text = search_text(question.stem, question.choices)
 
 
@@ -326,6 +368,8 @@ def import_commit(
             _apply(question, r.question)
             question.updated_at = now
             changed_fields |= {f for f in r.changes if f != "tags"}
+            if "image" in r.changes:
+                changed_fields.add("image_alt")
             updated.append(question)
         if updated:
             Question.objects.bulk_update(updated, sorted(changed_fields | {"updated_at"}), batch_size=BATCH)

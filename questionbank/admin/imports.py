@@ -110,6 +110,10 @@ def import_view(request: HttpRequest, admin_site) -> HttpResponse:
             now=timezone.now(),
         )
         preview = import_preview(data, fmt=pending.format or None, filename=upload.name, user=request.user)
+        if preview.file_error:
+            # Nothing of the file can be imported, so nothing is kept for a commit.
+            pending_import_forget(pending.token)
+            return _preview_response(request, context, preview, "", pending.allow_duplicates)
         return _preview_response(request, context, preview, pending.token, pending.allow_duplicates)
     return TemplateResponse(request, "admin/questionbank/import_form.html", {**context, "form": form})
 
@@ -117,7 +121,9 @@ def import_view(request: HttpRequest, admin_site) -> HttpResponse:
 def _preview_response(
     request, context, preview: ImportPreview, token: str, allow_duplicates: bool
 ) -> HttpResponse:
-    flagged = [r for r in preview.rows if r.outcome in ("invalid", "duplicate")]
+    flagged = [
+        r for r in preview.rows if r.outcome in ("invalid", "duplicate", "skipped") or r.warnings or r.notes
+    ]
     shown = preview.rows[:SHOWN_ROWS]
     shown += [r for r in flagged if r.row > (shown[-1].row if shown else 0)]
     return TemplateResponse(

@@ -19,7 +19,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -158,7 +158,10 @@ class StemIndex:
     def add(self, key: str, stem: str) -> None:
         self._add(key, normalise(stem))
 
-    def find(self, stem: str, *, exclude: str = "") -> Match | None:
+    def find(
+        self, stem: str, *, exclude: str = "", accept: Callable[[str], bool] | None = None
+    ) -> Match | None:
+        """The most similar near-duplicate indexed stem (among the keys ``accept`` allows, if given)."""
         text = normalise(stem)
         grams = shingles(text)
         if not grams:
@@ -175,6 +178,33 @@ class StemIndex:
                     continue
                 other = self._texts[position]
                 score = 1.0 if other == text else _score(text, other, grams, shingles(other))
+                if score > 0 and accept is not None and not accept(self._keys[position]):
+                    continue
                 if score > 0 and (best is None or score > best.score):
                     best = Match(self._keys[position], round(score, 3))
         return best
+
+
+def answer_key(
+    kind: str, choices: Sequence[str], correct: Sequence[int], reference_answer: str = ""
+) -> tuple:
+    """What a question's answer says, normalised: two near-duplicate stems are one question only if this is
+    equal too (true/false compares the truth value, so 正确 and True agree; choice kinds compare the texts of
+    the right choices, in any order; host-judged questions their reference answers)."""
+    if kind == "truefalse":
+        return ("truefalse", tuple(correct) == (0,))
+    if kind == "judged":
+        return ("judged", normalise(reference_answer))
+    return ("choices", frozenset(normalise(choices[i]) for i in correct if 0 <= i < len(choices)))
+
+
+def difference(old: str, new: str, *, limit: int = 3) -> str:
+    """The changed parts of ``new`` against ``old`` as “old”→“new” (“”→“x” for an insertion), at most
+    ``limit`` of them; '' when the texts are equal."""
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    changes = [
+        f"“{old[i1:i2]}”→“{new[j1:j2]}”" for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
+    ]
+    if len(changes) > limit:
+        changes = [*changes[:limit], f"… {len(changes) - limit} more"]
+    return ", ".join(changes)

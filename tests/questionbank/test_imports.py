@@ -68,7 +68,9 @@ def test_the_preview_says_new_update_unchanged_duplicate_and_invalid_per_row():
     QuestionFactory(
         key="same-1", stem="光年是什么单位？", choices=["时间", "距离"], correct=[1], explanation=""
     )
-    QuestionFactory(key="other", stem="成年人每天食盐摄入量建议不超过多少克？")
+    QuestionFactory(
+        key="other", stem="成年人每天食盐摄入量建议不超过多少克？", choices=["3克", "5克"], correct=[1]
+    )
     data = csv_file(
         "new-1,水在标准大气压下的沸点是多少摄氏度？,90,100,110,B,,",
         "old-1,地球绕太阳公转一周大约需要多长时间？,一天,一个月,一年,C,,",
@@ -94,7 +96,14 @@ def test_the_preview_says_new_update_unchanged_duplicate_and_invalid_per_row():
     invalid = preview.rows[4].errors[0]
     assert (invalid.row, invalid.column) == (6, "correct")
     assert "not there" in invalid.reason
-    assert preview.counts == {"new": 1, "update": 1, "unchanged": 1, "duplicate": 2, "invalid": 1}
+    assert preview.counts == {
+        "new": 1,
+        "update": 1,
+        "unchanged": 1,
+        "duplicate": 2,
+        "skipped": 0,
+        "invalid": 1,
+    }
     assert not preview.ok
     assert Question.objects.count() == 3  # a preview writes nothing
 
@@ -112,11 +121,8 @@ def test_a_key_used_twice_in_one_file_is_invalid_the_second_time():
     "name",
     [
         "broken-latin1.csv",
-        "broken-utf16.csv",
         "broken-missing-columns.csv",
         "broken-malformed.xml",
-        "broken-unknown-type.xml",
-        "broken-unknown-type.gift",
         "broken-not-xlsx.xlsx",
     ],
 )
@@ -205,7 +211,9 @@ def test_the_commit_refuses_if_a_new_key_appeared_after_the_preview():
 
 
 def test_near_duplicates_are_skipped_unless_allowed():
-    QuestionFactory(key="other", stem="成年人每天食盐摄入量建议不超过多少克？")
+    QuestionFactory(
+        key="other", stem="成年人每天食盐摄入量建议不超过多少克？", choices=["3克", "5克"], correct=[1]
+    )
     data = csv_file("dup-1,成年人每天的食盐摄入量建议不超过多少克,3克,5克,,B,,")
 
     assert import_commit(import_preview(data, fmt="csv")).duplicates_skipped == 1

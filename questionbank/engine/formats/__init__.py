@@ -18,6 +18,8 @@ KINDS = ("single", "multiple", "truefalse", "judged")
 CHOICE_KINDS = {"single", "multiple", "truefalse"}
 LANGUAGES = ("zh-hans", "en")
 TRUE_FALSE_CHOICES = {"zh-hans": ("正确", "错误"), "en": ("True", "False")}
+# The stem of a question whose text is only a picture without a description.
+SEE_PICTURE = {"zh-hans": "（见图）", "en": "(See the picture.)"}
 MAX_CHOICES = 6
 LETTERS = "ABCDEF"
 KEY_RE = re.compile(r"^[-a-zA-Z0-9_]{1,40}$")
@@ -52,6 +54,28 @@ class FileError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class RowSkip:
+    """A question of a type the bank cannot hold: listed in the preview with the reason, never imported."""
+
+    row: int
+    reason: str
+    stem: str = ""
+    key: str = ""
+
+    def __str__(self) -> str:
+        return f"row {self.row}: skipped, {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A picture carried inside a file (Moodle XML's base64 ``<file>``): bytes, file name, description."""
+
+    name: str
+    data: bytes = field(repr=False)
+    alt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RowError:
     row: int
     column: str
@@ -81,10 +105,13 @@ class ParsedQuestion:
     theme: str = ""
     status: str = ""
     translation_of: str = ""
+    image: Image | None = None
     fields: frozenset[str] = field(default=FIELDS, compare=False)
+    # What the importer changed or could not keep (a dropped audio file, a key it could not use).
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
-Parsed = ParsedQuestion | RowError
+Parsed = ParsedQuestion | RowError | RowSkip
 Progress = Callable[[int, int], None] | None
 
 
@@ -103,25 +130,101 @@ def guess_language(text: str) -> str:
     return "zh-hans" if CJK.search(text) else "en"
 
 
+# Feedback that only says right or wrong (Moodle's default combined feedback among it) teaches nothing, so
+# it is not carried into the explanation. Compared after dropping case, spaces and end punctuation.
+BOILERPLATE_FEEDBACK = frozenset(
+    {
+        "正确",
+        "错误",
+        "对",
+        "错",
+        "回答正确",
+        "回答错误",
+        "correct",
+        "incorrect",
+        "right",
+        "wrong",
+        "well done",
+        "your answer is correct",
+        "your answer is partially correct",
+        "your answer is incorrect",
+    }
+)
+FEEDBACK_LABELS = {
+    "zh-hans": {"quote": "“{}”：", "correct": "答对时：", "partial": "部分答对时：", "incorrect": "答错时："},
+    "en": {
+        "quote": '"{}": ',
+        "correct": "If right: ",
+        "partial": "If partly right: ",
+        "incorrect": "If wrong: ",
+    },
+}
+
+
+def _boilerplate(text: str) -> bool:
+    return text.strip().strip("。.!！ ").casefold() in BOILERPLATE_FEEDBACK
+
+
+def explanation_from(
+    general: str,
+    answers: Sequence[tuple[str, str, bool]],
+    *,
+    language: str,
+    outcomes: Sequence[tuple[str, str]] = (),
+) -> str:
+    """One explanation (the 科普解析) from a file's feedback: the general feedback, else the first right
+    answer's feedback; then every other answer's feedback, quoting the answer it belongs to (a distractor's
+    feedback says why it is wrong); then feedback given by outcome (``outcomes``: ("correct" | "partial" |
+    "incorrect", text)), labelled. ``answers`` are (choice text, feedback, is right). Empty, repeated and
+    right-or-wrong-only feedback is left out."""
+    labels = FEEDBACK_LABELS.get(language, FEEDBACK_LABELS["zh-hans"])
+    parts: list[str] = []
+    head = general.strip()
+    if not head:
+        head = next(
+            (f.strip() for _c, f, right in answers if right and f.strip() and not _boilerplate(f)), ""
+        )
+    seen = {head}
+    if head:
+        parts.append(head)
+    for choice, feedback, _right in answers:
+        feedback = feedback.strip()
+        if feedback and not _boilerplate(feedback) and feedback not in seen:
+            seen.add(feedback)
+            parts.append(labels["quote"].format(choice) + feedback)
+    for outcome, text in outcomes:
+        text = text.strip()
+        if text and not _boilerplate(text):
+            parts.append(labels[outcome] + text)
+    return "\n".join(dict.fromkeys(parts))
+
+
 def letters(indexes: Iterable[int]) -> str:
     return ",".join(LETTERS[i] for i in indexes)
 
 
 # --- formula neutralisation -------------------------------------------------------------------------------
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+# Spreadsheets skip leading blanks before a formula sign (" =1+1" still runs), so neutralise looks past them.
+LEADING_BLANKS = " \u3000\u00a0\n"
+
+
+def _formula_like(value: str) -> bool:
+    return value.lstrip(LEADING_BLANKS).startswith(FORMULA_START)
 
 
 def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe (OWASP): one that
+    starts with = + - @ (half- or full-width), a tab or a carriage return, after any leading spaces."""
+    if isinstance(value, str) and _formula_like(value):
         return "'" + value
     return value
 
 
 def unneutralise(value: str) -> str:
     """Undo ``neutralise`` on import, so our own exports round-trip."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+    if len(value) > 1 and value[0] == "'" and _formula_like(value[1:]):
         return value[1:]
     return value
 
@@ -139,7 +242,7 @@ def check(q: ParsedQuestion, columns: dict[str, str]) -> list[RowError]:
     if q.kind not in KINDS:
         error("kind", f"unknown question kind {q.kind!r}; use one of {', '.join(KINDS)}")
         return errors
-    if not q.stem.strip():
+    if not q.stem.strip() and q.image is None:
         error("stem", "the stem is empty")
     if q.key and not KEY_RE.match(q.key):
         error("key", "a key has 1 to 40 letters, digits, '-' or '_'")
@@ -192,7 +295,7 @@ def with_row(q: ParsedQuestion, row: int) -> ParsedQuestion:
 
 FORMATS = {
     "xlsx": "our XLSX template",
-    "csv": "our CSV template (UTF-8)",
+    "csv": "our CSV template",
     "kahoot": "Kahoot! spreadsheet template (XLSX)",
     "moodle": "Moodle XML",
     "gift": "Moodle GIFT",
@@ -250,6 +353,22 @@ def parse(fmt: str, data: bytes, *, progress: Progress = None) -> list[Parsed]:
     if fmt not in parsers:
         raise FileError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     return parsers[fmt](data, progress=progress)
+
+
+def encoding(fmt: str, data: bytes) -> str:
+    """The text encoding ``parse`` reads ``data`` in ('' for workbooks, which hold Unicode themselves)."""
+    from questionbank.engine.formats import moodle, template
+
+    if fmt == "csv":
+        try:
+            return template.csv_encoding(data)
+        except FileError:
+            return ""
+    if fmt == "moodle":
+        return moodle.declared_encoding(data)
+    if fmt in ("gift", "json"):
+        return "UTF-8"
+    return ""
 
 
 def left_out(fmt: str, q: ParsedQuestion) -> str:

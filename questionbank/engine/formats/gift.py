@@ -1,8 +1,10 @@
 """Moodle GIFT (UTF-8 text): multiple choice (``=right ~wrong``, ``~%50%`` weights) and true/false
 (``{T}``, ``{FALSE}``), with per-answer ``#feedback`` and general ``####feedback`` (the explanation),
 ``::title::`` (the key, when it is a valid key), ``$CATEGORY: path`` (each level becomes a tag) and Moodle
-4 comment tags ``// [id:key] [tag:B05]``. Other GIFT types (short answer, matching, numerical, essay,
-description) make the file broken. Questions are separated by blank lines; "rows" are line numbers.
+4 comment tags ``// [id:key] [tag:B05]``. ``[html]`` text is reduced to plain text as Moodle XML's is; a
+``[plain]``/``[moodle]``/``[markdown]`` marker is dropped wherever it stands. Other GIFT types (short
+answer, matching, numerical, essay, description) are ``RowSkip`` rows with the reason. Questions are
+separated by blank lines; "rows" are line numbers.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from questionbank.engine.formats import (
     Parsed,
     ParsedQuestion,
     Progress,
+    RowSkip,
     checked,
+    explanation_from,
     guess_language,
 )
-from questionbank.engine.formats.moodle import category_tags
+from questionbank.engine.formats.moodle import category_tags, plain
 
-FIELDS = frozenset({"key", "kind", "stem", "choices", "correct", "explanation", "tags"})
+FIELDS = frozenset({"key", "kind", "language", "stem", "choices", "correct", "explanation", "tags"})
+FORMAT_RE = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 ESCAPES = {
     "\\\\": "\ue000",
     "\\~": "\ue001",
@@ -87,18 +92,31 @@ def parse(data: bytes, *, progress: Progress = None) -> list[Parsed]:
     except UnicodeDecodeError as exc:
         raise FileError(f"the GIFT file is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
     blocks = _blocks(_protect(text))
-    parsed = [_question(line, body, category, meta) for line, body, category, meta in blocks]
-    for line, item in zip((b[0] for b in blocks), parsed, strict=True):
-        if isinstance(item, str):
-            raise FileError(
-                f"unknown question type at line {line}: {item}; supported: multiple choice, true/false"
-            )
     out: list[Parsed] = []
-    for position, item in enumerate(parsed, start=1):
+    for position, (line, body, category, meta) in enumerate(blocks, start=1):
         if progress and position % 500 == 0:
-            progress(position, len(parsed))
-        out.extend(item)  # type: ignore[arg-type]
+            progress(position, len(blocks))
+        item = _question(line, body, category, meta)
+        if isinstance(item, str):
+            title = re.match(r"^\s*::(.*?)::", body, re.DOTALL)
+            stem = _restore(body[title.end() :] if title else body).split("{", 1)[0]
+            out.append(
+                RowSkip(
+                    line,
+                    f"{item}; the bank holds multiple-choice and true/false questions from GIFT",
+                    stem=_text(FORMAT_RE.sub("", stem), html=bool(FORMAT_RE.match(stem))),
+                )
+            )
+        else:
+            out.extend(item)
     return out
+
+
+def _text(raw: str, *, html: bool) -> str:
+    """A piece of GIFT text as plain text: escapes restored, a leading [format] marker dropped, HTML (the
+    question's format) reduced to text as Moodle XML's is."""
+    text = _restore(FORMAT_RE.sub("", raw))
+    return plain(text) if html else text
 
 
 def _question(line: int, body: str, category: list[str], meta: dict[str, list[str]]) -> list[Parsed] | str:
@@ -107,17 +125,19 @@ def _question(line: int, body: str, category: list[str], meta: dict[str, list[st
     if match := re.match(r"^\s*::(.*?)::", body, re.DOTALL):
         title = _restore(match.group(1))
         body = body[match.end() :]
-    body = re.sub(r"^\s*\[(html|moodle|plain|markdown)\]", "", body)
+    marker = FORMAT_RE.match(body)
+    is_html = bool(marker) and marker.group(1).lower() == "html"
+    body = FORMAT_RE.sub("", body)
     opening = body.find("{")
     closing = body.find("}", opening + 1)
     if opening < 0 or closing < 0:
         return "a description (no answer block in braces)"
     before, answers, after = body[:opening], body[opening + 1 : closing].strip(), body[closing + 1 :]
-    stem = _restore(before) + (" ____ " + _restore(after) if after.strip() else "")
+    stem = _text(before, html=is_html) + (" ____ " + _text(after, html=is_html) if after.strip() else "")
     general = ""
     if "####" in answers:
         answers, general = answers.split("####", 1)
-        general = _restore(general)
+        general = _text(general, html=is_html)
     answers = answers.strip()
     language = guess_language(stem)
     key = meta["id"][0] if meta["id"] else (title if KEY_RE.match(title) else "")
@@ -126,10 +146,17 @@ def _question(line: int, body: str, category: list[str], meta: dict[str, list[st
     word, *feedback = answers.split("#")
     if word.strip().upper() in TRUE_WORDS | FALSE_WORDS and not re.search(r"[=~]", answers):
         truth = word.strip().upper() in TRUE_WORDS
-        explanation = general or (_restore(feedback[1]) if len(feedback) > 1 else "")
+        choices = TRUE_FALSE_CHOICES[language]
+        # {T#shown to who answers wrong#shown to who answers right}
+        wrong_note = _text(feedback[0], html=is_html) if feedback else ""
+        right_note = _text(feedback[1], html=is_html) if len(feedback) > 1 else ""
+        right, wrong = (choices[0], choices[1]) if truth else (choices[1], choices[0])
+        explanation = explanation_from(
+            general, [(right, right_note, True), (wrong, wrong_note, False)], language=language
+        )
         q = ParsedQuestion(
             kind="truefalse",
-            choices=TRUE_FALSE_CHOICES[language],
+            choices=choices,
             correct=(0,) if truth else (1,),
             explanation=explanation,
             **common,
@@ -153,13 +180,17 @@ def _question(line: int, body: str, category: list[str], meta: dict[str, list[st
             weight = float(match.group(1))
             content = content.strip()[match.end() :]
         text, _, note = content.partition("#")
-        choices.append(_restore(text))
+        choices.append(_text(text, html=is_html))
         weights.append(weight)
-        feedbacks.append(_restore(note))
+        feedbacks.append(_text(note, html=is_html))
     correct = tuple(i for i, w in enumerate(weights) if w > 0)
     partial = any(0 < w < 100 for w in weights)
     kind = "multiple" if partial or len(correct) > 1 else "single"
-    explanation = general or next((feedbacks[i] for i in correct if feedbacks[i]), "")
+    explanation = explanation_from(
+        general,
+        [(c, f, i in correct) for i, (c, f) in enumerate(zip(choices, feedbacks, strict=True))],
+        language=language,
+    )
     q = ParsedQuestion(kind=kind, choices=tuple(choices), correct=correct, explanation=explanation, **common)
     return checked(q, {"choices": "answers", "correct": "answers"})
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from questionbank.engine.formats import (
     TRUE_FALSE_CHOICES,
@@ -17,12 +18,12 @@ from questionbank.engine.formats import (
     ParsedQuestion,
     Progress,
     RowError,
+    RowSkip,
     checked,
     guess_language,
-    neutralise,
     unneutralise,
 )
-from questionbank.engine.formats.template import cell_text, open_workbook
+from questionbank.engine.formats.template import cell_text, read_sheet
 
 MAX_QUESTION = 120
 MAX_ANSWER = 75
@@ -39,7 +40,7 @@ HEADER = (
     "Correct answer(s) - choose at least one",
 )
 HEADER_ROW = 8  # where Kahoot's own template puts it; the parser finds it anywhere in the first 30 rows
-FIELDS = frozenset({"kind", "stem", "choices", "correct", "time_limit"})
+FIELDS = frozenset({"kind", "language", "stem", "choices", "correct", "time_limit"})
 TRUE_FALSE = {tuple(c.lower() for c in pair) for pair in TRUE_FALSE_CHOICES.values()}
 
 
@@ -59,15 +60,14 @@ def _columns(row: Sequence[object]) -> dict[str, int] | None:
 
 
 def looks_like_kahoot(data: bytes) -> bool:
+    def read(sheet) -> list[Parsed]:
+        found = any(_columns(row) for row in sheet.iter_rows(max_row=30, values_only=True))
+        return [RowSkip(0, "")] if found else []
+
     try:
-        workbook = open_workbook(data)
+        return bool(read_sheet(data, read))
     except FileError:
         return False
-    try:
-        sheet = workbook.worksheets[0]
-        return any(_columns(row) for row in sheet.iter_rows(max_row=30, values_only=True))
-    finally:
-        workbook.close()
 
 
 def _letter(index: int) -> str:
@@ -75,58 +75,72 @@ def _letter(index: int) -> str:
 
 
 def parse(data: bytes, *, progress: Progress = None) -> list[Parsed]:
-    workbook = open_workbook(data)
-    try:
-        sheet = workbook.worksheets[0]
-        total = sheet.max_row or 0
-        rows = sheet.iter_rows(values_only=True)
-        columns = None
-        number = 0
-        for number, row in enumerate(rows, start=1):
-            columns = _columns(row)
-            if columns or number >= 30:
-                break
-        if not columns:
-            raise FileError(
-                "this is not a Kahoot! template: no header row with 'Question - max 120 characters' and "
-                "'Answer 1 - max 75 characters' in the first 30 rows"
-            )
-        missing = [
-            name
-            for key, name in (
-                ("time", "Time limit (sec)"),
-                ("correct", "Correct answer(s)"),
-                ("answer2", "Answer 2"),
-            )
-            if key not in columns
-        ]
-        if missing:
-            raise FileError(f"missing Kahoot! column(s): {', '.join(missing)}")
-        out: list[Parsed] = []
-        for number, row in enumerate(rows, start=number + 1):  # noqa: B020
-            if progress and number % 500 == 0:
-                progress(number, total)
-            out.extend(_row(number, row, columns))
-        return out
-    finally:
-        workbook.close()
+    return read_sheet(data, lambda sheet: _parse_sheet(sheet, progress))
+
+
+class _Formula(str):
+    """A cell the workbook stores as a formula (not a string that happens to start with '=')."""
+
+
+def _values(cells: Sequence[Any]) -> list[object]:
+    return [
+        _Formula(cell.value) if getattr(cell, "data_type", "") == "f" else getattr(cell, "value", None)
+        for cell in cells
+    ]
+
+
+def _parse_sheet(sheet, progress: Progress) -> list[Parsed]:
+    total = sheet.max_row or 0
+    rows = (_values(cells) for cells in sheet.iter_rows())
+    columns = None
+    number = 0
+    for number, row in enumerate(rows, start=1):
+        columns = _columns(row)
+        if columns or number >= 30:
+            break
+    if not columns:
+        raise FileError(
+            "this is not a Kahoot! template: no header row with 'Question - max 120 characters' and "
+            "'Answer 1 - max 75 characters' in the first 30 rows"
+        )
+    missing = [
+        name
+        for key, name in (
+            ("time", "Time limit (sec)"),
+            ("correct", "Correct answer(s)"),
+            ("answer2", "Answer 2"),
+        )
+        if key not in columns
+    ]
+    if missing:
+        raise FileError(f"missing Kahoot! column(s): {', '.join(missing)}")
+    out: list[Parsed] = []
+    for number, row in enumerate(rows, start=number + 1):  # noqa: B020
+        if progress and number % 500 == 0:
+            progress(number, total)
+        out.extend(_row(number, row, columns))
+    return out
 
 
 def _row(number: int, row: Sequence[object], columns: dict[str, int]) -> list[Parsed]:
+    formulas: list[str] = []
+
     def cell(name: str) -> tuple[str, str]:
         index = columns.get(name)
         value = row[index] if index is not None and index < len(row) else None
         label = f"{_letter(index or 0)} ({name.replace('answer', 'Answer ').replace('question', 'Question')})"
+        if isinstance(value, _Formula):
+            formulas.append(label)
         return cell_text(value), label
 
     question, q_label = cell("question")
     answers = [cell(f"answer{i}") for i in range(1, MAX_ANSWERS + 1) if f"answer{i}" in columns]
     if not question and not any(text for text, _ in answers):
         return []
-    errors: list[Parsed] = []
-    for text, label in [(question, q_label), *answers]:
-        if text.startswith("="):
-            errors.append(RowError(number, label, "the cell holds a formula; type plain text"))
+    # Only cells stored as formulas are refused: a text cell that starts with '=' is shown as typed.
+    errors: list[Parsed] = [
+        RowError(number, label, "the cell holds a formula; type plain text") for label in formulas
+    ]
     if errors:
         return errors
     question = unneutralise(question)
@@ -253,8 +267,10 @@ def write(questions: Sequence[ParsedQuestion]) -> bytes:
             snap_time_limit(q.time_limit),
             ",".join(str(i + 1) for i in q.correct),
         ]
+        # Text goes in string-typed cells, which no spreadsheet runs as a formula; an apostrophe in front
+        # (as in CSV) would be shown to the players as part of the text.
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row, column, neutralise(value) if value != "" else None)
+            cell = sheet.cell(row, column, value if value != "" else None)
             if isinstance(value, str):
                 cell.data_type = "s"
     buffer = io.BytesIO()

@@ -3,8 +3,12 @@
 ``<question type="category">`` sets the category of the questions after it; each level of its path
 (after ``$course$``/``$system$``/``top``) becomes a tag, as do ``<tags><tag><text>``. ``<generalfeedback>``
 becomes the explanation (else the correct answer's ``<feedback>``). The key is ``<idnumber>``, else
-``<name>`` when it is a valid key. HTML in texts is reduced to plain text. Any other question type is a
-broken file. "Rows" are 1-based question numbers (categories not counted).
+``<name>`` when it is a valid key (an idnumber that is not a valid key falls back to a derived key, with a
+warning). HTML in texts is reduced to plain text; the first picture of the question text (a base64
+``<file>`` referred to as ``@@PLUGINFILE@@/name``) becomes the question's image with its alt text as the
+description, and every medium that cannot be kept is named in a warning. Per-answer and combined feedback
+join the explanation (``explanation_from``). Other question types are ``RowSkip`` rows with the reason.
+"Rows" are 1-based question numbers (categories not counted).
 """
 
 from __future__ import annotations
@@ -12,25 +16,47 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from urllib.parse import unquote
 from xml.etree.ElementTree import Element, ParseError
 
 from questionbank.engine.formats import (
     KEY_RE,
+    SEE_PICTURE,
     TRUE_FALSE_CHOICES,
     FileError,
+    Image,
     Parsed,
     ParsedQuestion,
     Progress,
     RowError,
+    RowSkip,
     checked,
+    explanation_from,
     guess_language,
 )
 
 SUPPORTED = ("multichoice", "truefalse")
 SKIPPED_ROOTS = {"$course$", "$system$", "$module$", "$cat1$", "top"}
-FIELDS = frozenset({"key", "kind", "stem", "choices", "correct", "explanation", "tags"})
+FIELDS = frozenset({"key", "kind", "language", "stem", "choices", "correct", "explanation", "tags"})
 TAG_RE = re.compile(r"<[^>]+>")
 BREAK_RE = re.compile(r"<\s*(br|/p|/div|/li)\s*/?>", re.IGNORECASE)
+MEDIA_RE = re.compile(r"<\s*(img|audio|video|source|object|embed|iframe)\b([^>]*)>", re.IGNORECASE)
+ATTRIBUTE_RE = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+PLUGINFILE = "@@PLUGINFILE@@/"
+IMAGE_TYPES = ("png", "jpg", "jpeg", "gif", "webp")  # what the question image accepts (no SVG)
+TYPE_NAMES = {
+    "essay": "an essay",
+    "shortanswer": "a short-answer question",
+    "numerical": "a numerical question",
+    "matching": "a matching question",
+    "cloze": "a cloze (embedded answers) question",
+    "multianswer": "a cloze (embedded answers) question",
+    "description": "a description (no answer)",
+    "ddwtos": "a drag-and-drop question",
+    "gapselect": "a select-missing-words question",
+    "calculated": "a calculated question",
+    "randomsamatch": "a random short-answer matching question",
+}
 
 
 def plain(markup: str) -> str:
@@ -47,6 +73,12 @@ def _text(element: Element | None, path: str = "text") -> str:
     return plain(found.text or "") if found is not None and found.text else ""
 
 
+def _markup(element: Element | None) -> str:
+    if element is None:
+        return ""
+    return element.findtext("text") or ""
+
+
 def category_tags(path: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"(?<!/)/(?!/)", path) if p.strip()]  # '//' escapes a '/'
     return [
@@ -60,6 +92,7 @@ def parse(data: bytes, *, progress: Progress = None) -> list[Parsed]:
     from defusedxml import ElementTree
     from defusedxml.common import DefusedXmlException
 
+    data = _as_utf8(data)
     try:
         root = ElementTree.fromstring(data)
     except ParseError as exc:
@@ -70,35 +103,176 @@ def parse(data: bytes, *, progress: Progress = None) -> list[Parsed]:
     if root.tag != "quiz":
         raise FileError(f"not a Moodle XML file: the root element is <{root.tag}>, expected <quiz>")
     questions = root.findall("question")
-    for position, element in enumerate(questions, start=1):
-        kind = element.get("type", "")
-        if kind != "category" and kind not in SUPPORTED:
-            raise FileError(
-                f"unknown question type {kind!r} (question {position}, "
-                f"<name> {_text(element.find('name'))!r}); "
-                f"supported: {', '.join(SUPPORTED)}"
-            )
     out: list[Parsed] = []
     category: list[str] = []
     number = 0
     for element in questions:
-        if element.get("type") == "category":
+        kind = element.get("type", "")
+        if kind == "category":
             category = category_tags(_text(element.find("category")))
             continue
         number += 1
         if progress and number % 500 == 0:
             progress(number, len(questions))
+        if kind not in SUPPORTED:
+            name = _text(element.find("name"))
+            what = TYPE_NAMES.get(kind, f"question type {kind!r}")
+            out.append(
+                RowSkip(
+                    number,
+                    f"{what} (<name> {name!r}); the bank holds {', '.join(SUPPORTED)} from Moodle XML",
+                    stem=_text(element.find("questiontext")),
+                    key=(element.findtext("idnumber") or "").strip(),
+                )
+            )
+            continue
         out.extend(_question(number, element, category))
     return out
+
+
+# What the XML parser (expat) reads itself; other declared encodings (GBK, GB18030, Big5…) are decoded here.
+EXPAT_ENCODINGS = {"UTF-8", "UTF8", "UTF-16", "UTF16", "ISO-8859-1", "LATIN1", "US-ASCII", "ASCII"}
+DECLARATION_RE = re.compile(
+    rb"""^(\xef\xbb\xbf)?(\s*<\?xml[^>]*encoding\s*=\s*["'])([A-Za-z0-9._-]+)(["'])"""
+)
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """The file as UTF-8 with its declaration saying so, when it declares an encoding expat cannot read."""
+    import codecs
+
+    encoding = declared_encoding(data)
+    if encoding in EXPAT_ENCODINGS:
+        return data
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise FileError(
+            f"the XML file declares the encoding {encoding!r}, which cannot be read; save it as UTF-8"
+        ) from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise FileError(
+            f"the XML file is not valid {encoding} (byte {exc.start}); save it as UTF-8"
+        ) from None
+    return DECLARATION_RE.sub(rb"\2UTF-8\4", text.encode("utf-8"), count=1)
+
+
+def declared_encoding(data: bytes) -> str:
+    """The encoding an XML file declares (UTF-8 when it declares none, as XML says)."""
+    match = re.match(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""", data)
+    return match.group(1).decode("ascii").upper() if match else "UTF-8"
+
+
+def _attributes(text: str) -> dict[str, str]:
+    return {
+        m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")
+        for m in ATTRIBUTE_RE.finditer(text)
+    }
+
+
+def _files(element: Element | None) -> dict[str, bytes]:
+    """The base64 ``<file>`` elements of a text element, by name."""
+    import base64
+    import binascii
+
+    files: dict[str, bytes] = {}
+    if element is None:
+        return files
+    for node in element.findall("file"):
+        name = node.get("name", "")
+        if node.get("encoding", "base64") != "base64" or not name:
+            continue
+        try:
+            files[name] = base64.b64decode("".join((node.text or "").split()), validate=True)
+        except (binascii.Error, ValueError):
+            files[name] = b""
+    return files
+
+
+def _media(element: Element | None, where: str) -> tuple[list[tuple[str, str, bytes | None]], list[str]]:
+    """The media an HTML text refers to: ([(file name, alt text, bytes or None)] of its images, warnings for
+    everything else it refers to: audio, video, embedded objects, pictures on other sites)."""
+    markup = _markup(element)
+    files = _files(element)
+    images: list[tuple[str, str, bytes | None]] = []
+    warnings: list[str] = []
+    for match in MEDIA_RE.finditer(markup):
+        tag = match.group(1).lower()
+        attributes = _attributes(match.group(2))
+        source = attributes.get("src") or attributes.get("data") or ""
+        name = unquote(source[len(PLUGINFILE) :]) if source.startswith(PLUGINFILE) else source
+        if tag == "img" and source.startswith(PLUGINFILE):
+            images.append((name, attributes.get("alt", "").strip(), files.get(name)))
+        elif tag == "img":
+            warnings.append(
+                f"the picture {name or '(no source)'} in the {where} is on another site; not kept"
+            )
+        elif tag in ("audio", "video") and not source:
+            continue  # its <source> elements are reported one by one
+        else:
+            media = {"img": "picture", "audio": "audio", "video": "video"}.get(tag, "media")
+            if tag == "source":
+                media = "audio or video"
+            warnings.append(f"the {media} {name or '(no source)'} in the {where} cannot be kept")
+    return images, warnings
+
+
+def _question_media(element: Element) -> tuple[Image | None, list[str]]:
+    """The question's image (the first picture of its text that can be kept) and a warning for each medium
+    that cannot: audio and video, pictures in answers or feedback, a second picture, SVG."""
+    images, warnings = _media(element.find("questiontext"), "question text")
+    kept: Image | None = None
+    for name, alt, data in images:
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if data is None:
+            warnings.append(f"the picture {name} is referred to but not in the file; not kept")
+        elif not data:
+            warnings.append(f"the picture {name} is not valid base64; not kept")
+        elif extension not in IMAGE_TYPES:
+            warnings.append(
+                f"the picture {name} is {extension.upper() or 'of no type'}; a question image is "
+                f"{', '.join(t.upper() for t in IMAGE_TYPES)}; not kept"
+            )
+        elif kept is not None:
+            warnings.append(f"a question has one picture: {name} is not kept (the first, {kept.name}, is)")
+        else:
+            kept = Image(name=name, data=data, alt=alt)
+    for path, where in (("generalfeedback", "general feedback"),):
+        other, notes = _media(element.find(path), where)
+        warnings += notes + [f"the picture {name} in the {where} cannot be kept" for name, _a, _d in other]
+    for position, answer in enumerate(element.findall("answer"), start=1):
+        for node, where in (
+            (answer, f"answer {position}"),
+            (answer.find("feedback"), f"feedback of answer {position}"),
+        ):
+            other, notes = _media(node, where)
+            warnings += notes + [
+                f"the picture {name} in the {where} cannot be kept" for name, _a, _d in other
+            ]
+    return kept, warnings
 
 
 def _question(number: int, element: Element, category: list[str]) -> list[Parsed]:
     kind = element.get("type", "")
     name = _text(element.find("name"))
     idnumber = (element.findtext("idnumber") or "").strip()
+    warnings: list[str] = []
+    if idnumber and not KEY_RE.match(idnumber):
+        warnings.append(
+            f"the idnumber {idnumber!r} is not a valid key (1 to 40 letters, digits, '-' or '_'); "
+            "a key derived from the stem is used"
+        )
+        idnumber = ""
     key = idnumber or (name if KEY_RE.match(name) else "")
     stem = _text(element.find("questiontext"))
-    explanation = _text(element.find("generalfeedback"))
+    image, media_warnings = _question_media(element)
+    warnings += media_warnings
+    language = guess_language(stem or " ".join(_text(a) for a in element.findall("answer")))
+    if not stem and image is not None:
+        stem = image.alt or SEE_PICTURE[language]
+    general = _text(element.find("generalfeedback"))
     tags = category + [t for t in (_text(tag) for tag in element.findall("tags/tag")) if t]
     answers = element.findall("answer")
     fractions: list[float] = []
@@ -109,7 +283,6 @@ def _question(number: int, element: Element, category: list[str]) -> list[Parsed
             return [
                 RowError(number, "answer@fraction", f"fraction {answer.get('fraction')!r} is not a number")
             ]
-    language = guess_language(stem)
     if kind == "truefalse":
         truth = [(_text(a).lower(), f) for a, f in zip(answers, fractions, strict=True)]
         right = [t for t, f in truth if f > 0]
@@ -124,8 +297,10 @@ def _question(number: int, element: Element, category: list[str]) -> list[Parsed
         choices = TRUE_FALSE_CHOICES[language]
         correct: tuple[int, ...] = (0,) if right[0] == "true" else (1,)
         kind_out = "truefalse"
+        labels = [choices[0] if t == "true" else choices[1] for t, _f in truth]
     else:
         choices = tuple(_text(a) for a in answers)
+        labels = list(choices)
         single = (element.findtext("single") or "true").strip().lower() in ("true", "1")
         if single:
             best = max(fractions, default=0)
@@ -133,10 +308,21 @@ def _question(number: int, element: Element, category: list[str]) -> list[Parsed
         else:
             correct = tuple(i for i, f in enumerate(fractions) if f > 0)
         kind_out = "single" if single and len(correct) <= 1 else "multiple"
-    if not explanation:
-        explanation = next(
-            (_text(a.find("feedback")) for a, f in zip(answers, fractions, strict=True) if f > 0), ""
-        )
+    right_labels = {labels[i] for i in correct} if kind_out == "truefalse" else set()
+    feedback = [
+        (label, _text(a.find("feedback")), (f > 0) if kind_out != "truefalse" else label in right_labels)
+        for label, a, f in zip(labels, answers, fractions, strict=True)
+    ]
+    outcomes = [
+        (outcome, _text(element.find(f"{outcome}feedback")))
+        for outcome in ("correct", "partiallycorrect", "incorrect")
+    ]
+    explanation = explanation_from(
+        general,
+        feedback,
+        language=language,
+        outcomes=[("partial" if o == "partiallycorrect" else o, t) for o, t in outcomes],
+    )
     question = ParsedQuestion(
         row=number,
         key=key,
@@ -147,7 +333,9 @@ def _question(number: int, element: Element, category: list[str]) -> list[Parsed
         explanation=explanation,
         language=language,
         tags=tuple(dict.fromkeys(tags)),
-        fields=FIELDS,
+        image=image,
+        fields=FIELDS | ({"image"} if image is not None else set()),
+        warnings=tuple(warnings),
     )
     return checked(
         question,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from questionbank.engine.formats import (
     LETTERS,
@@ -267,22 +268,47 @@ def _row(number: int, v: dict[str, str], present: frozenset[str], labels: dict[s
 # --- CSV ---------------------------------------------------------------------------------------------------
 
 
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM); GB18030/GBK as Chinese Excel saves 'CSV (逗号分隔)'; else FileError."""
+def csv_encoding(data: bytes) -> str:
+    """The encoding a CSV upload is read in: UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text",
+    with its BOM), else GBK (what Chinese Excel writes as "CSV (逗号分隔)"), else GB18030 (its superset);
+    FileError if it is none of them."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileError(
-            "the file is UTF-16 (Excel 'Unicode text'); "
-            "save it as 'CSV UTF-8 (逗号分隔)(*.csv)' and import again"
-        )
+        return "UTF-16"
     try:
-        return data.decode("utf-8-sig")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    else:
+        return "UTF-8 with BOM" if data.startswith(b"\xef\xbb\xbf") else "UTF-8"
+    for name in ("GBK", "GB18030"):
+        try:
+            data.decode(name)
+        except UnicodeDecodeError:
+            continue
+        return name
+    raise FileError(
+        f"the file is neither UTF-8 nor GB18030 (byte {utf8_error.start}); "
+        "save it as 'CSV UTF-8 (逗号分隔)(*.csv)' and import again"
+    )
+
+
+CODECS = {
+    "UTF-16": "utf-16",
+    "UTF-8": "utf-8",
+    "UTF-8 with BOM": "utf-8-sig",
+    "GBK": "gbk",
+    "GB18030": "gb18030",
+}
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of a CSV upload in the encoding ``csv_encoding`` names."""
+    encoding = csv_encoding(data)
     try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
+        return data.decode(CODECS[encoding])
+    except UnicodeDecodeError as exc:
         raise FileError(
-            f"the file is neither UTF-8 nor GB18030 (byte {utf8_error.start}); "
+            f"the file is not valid {encoding} (byte {exc.start}); "
             "save it as 'CSV UTF-8 (逗号分隔)(*.csv)' and import again"
         ) from None
 
@@ -293,8 +319,11 @@ def parse_csv(data: bytes, *, progress: Progress = None) -> list[Parsed]:
         raise FileError(
             "the file holds NUL bytes; it is not a text CSV file. Save it as 'CSV UTF-8' and retry"
         )
+    # Excel's "Unicode text" separates cells with tabs; a header line with a tab and no comma is read so.
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise FileError(f"the CSV file cannot be read: {exc}") from None
     return parse_rows(rows, total=len(rows) - 1, progress=progress)
@@ -337,26 +366,60 @@ def write_csv(questions: Sequence[ParsedQuestion]) -> bytes:
 # --- XLSX --------------------------------------------------------------------------------------------------
 
 
+def unreadable(exc: BaseException) -> FileError:
+    """The one error every unreadable workbook gives, whatever part of it is broken."""
+    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return FileError(
+        f"the file is not a readable workbook ({exc.__class__.__name__}{': ' + detail if detail else ''}); "
+        "open it in Excel or WPS, save it again as .xlsx and import again"
+    )
+
+
+# What openpyxl (and the XML parsers and zip reader under it) raise on a damaged workbook: a bad zip, a
+# missing part, malformed XML in the workbook or a sheet, values it cannot convert.
+WORKBOOK_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    LookupError,  # KeyError, IndexError: a part or relation that is not there
+    OSError,
+    ValueError,
+    TypeError,  # openpyxl's typed descriptors refuse a value of the wrong type
+    EOFError,
+    SyntaxError,  # xml.etree.ElementTree.ParseError and lxml's XMLSyntaxError derive from it
+)
+
+
 def open_workbook(data: bytes):
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise FileError(
-            f"the file is not a readable XLSX workbook ({exc.__class__.__name__}: {exc})"
-        ) from None
+    except (InvalidFileException, *WORKBOOK_ERRORS) as exc:
+        raise unreadable(exc) from None
+
+
+def read_sheet(data: bytes, read: Callable[[Any], list[Parsed]], *, sheet_name: str = "") -> list[Parsed]:
+    """Open the workbook and run ``read`` on its sheet (``sheet_name`` if present, else the first); a
+    sheet whose XML breaks while it is read gives the same "not a readable workbook" error."""
+    workbook = open_workbook(data)
+    try:
+        sheet = workbook[sheet_name] if sheet_name in workbook.sheetnames else workbook.worksheets[0]
+        return read(sheet)
+    except FileError:
+        raise
+    except WORKBOOK_ERRORS as exc:
+        raise unreadable(exc) from None
+    finally:
+        workbook.close()
 
 
 def parse_xlsx(data: bytes, *, progress: Progress = None) -> list[Parsed]:
-    workbook = open_workbook(data)
-    try:
-        sheet = workbook["questions"] if "questions" in workbook.sheetnames else workbook.worksheets[0]
+    def read(sheet) -> list[Parsed]:
         total = max((sheet.max_row or 1) - 1, 0)
         return parse_rows(sheet.iter_rows(values_only=True), total=total, progress=progress)
-    finally:
-        workbook.close()
+
+    return read_sheet(data, read, sheet_name="questions")
 
 
 def write_xlsx(questions: Sequence[ParsedQuestion]) -> bytes:

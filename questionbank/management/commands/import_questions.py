@@ -72,12 +72,18 @@ class Command(BaseCommand):
         self.stdout.write(preview.summary())
         if preview.file_error:
             raise CommandError(f"{preview.file_error}; nothing was imported")
-        for outcome in (Outcome.INVALID, Outcome.DUPLICATE):
+        for outcome in (Outcome.INVALID, Outcome.SKIPPED, Outcome.DUPLICATE):
             rows = [r for r in preview.rows if r.outcome == outcome]
             for r in rows[:SHOWN]:
                 self.stdout.write(f"  row {r.row} {outcome}: {r.message}")
             if len(rows) > SHOWN:
                 self.stdout.write(f"  … and {len(rows) - SHOWN} more {outcome} rows")
+        noted = [r for r in preview.rows if r.warnings or (r.notes and r.outcome == Outcome.NEW)]
+        for r in noted[:SHOWN]:
+            for text in [*r.notes, *r.warnings]:
+                self.stdout.write(f"  row {r.row} note: {text}")
+        if len(noted) > SHOWN:
+            self.stdout.write(f"  … and {len(noted) - SHOWN} more rows with notes")
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was written.")
             return
