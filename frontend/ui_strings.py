@@ -77,11 +77,15 @@ STRINGS = {
     "conn.connected": _("Connected"),
     "conn.reconnecting": _("Reconnecting…"),
     "conn.offline": _("Offline"),
+    "conn.stalled": _("No connection"),
     "conn.closed": _("Disconnected"),
     # questions
     "q.number": _("Question {n} / {total}"),
     "q.paused": _("Paused"),
     "q.time_up": _("Time's up!"),
+    "q.closed_by_host": _("The host closed this question."),
+    "q.all_answered": _("Everyone has answered."),
+    "q.closed": _("Answers are closed."),
     "q.voided": _("This question was voided and does not count."),
     "q.hint_single": _("Tap your answer."),
     "q.hint_multiple": _("Choose every correct answer, then submit."),
@@ -97,15 +101,21 @@ STRINGS = {
     "play.code_required": _("Enter your contestant code."),
     "play.waiting": _("You're in! Waiting for the host to start…"),
     "play.sending": _("Sending your answer…"),
-    "play.queued": _("No connection: your answer will be sent as soon as it is back."),
+    "play.not_received": _(
+        "Not received yet: there is no connection. Your answer is kept and sent as soon as it is back."
+    ),
     "play.ack": _("Answer received ✓"),
     "play.no_answer": _("You did not answer this question."),
     "play.correct": _("Correct!"),
     "play.incorrect": _("Not quite."),
     "play.points": _("+{points} points"),
     "play.streak": _("{n} in a row"),
-    "play.waiting_reveal": _("Time's up! Waiting for the answer…"),
+    "play.waiting_reveal": _("Waiting for the answer…"),
     "play.final": _("The round is over. Thank you for taking part!"),
+    "play.rank_of": _("{rank} of {n}"),
+    "play.team_result": _("Your team {team}: place {rank} of {n}, {score} points."),
+    "play.summary_said": _("Your round: {correct} correct, best streak {streak}, rank {rank}."),
+    "a11y.seconds_left": _("{n} seconds left"),
     # host
     "host.done": _("{command}: done."),
     "host.unchanged": _("{command}: nothing to change."),
@@ -117,6 +127,7 @@ STRINGS = {
     "host.kick": _("Kick"),
     "host.pause": _("Pause"),
     "host.resume": _("Resume"),
+    "host.key_hidden": _("The key is hidden on this screen until it is revealed."),
     "host.login_again": _("Your login has expired. Reload the page and log in again."),
     "host.status.upcoming": _("upcoming"),
     "host.status.next": _("next"),
@@ -139,6 +150,8 @@ STRINGS = {
     "display.round_over": _("This round is no longer live."),
     "display.final": _("Final results"),
     "display.leaderboard": _("Leaderboard"),
+    "display.more_names": _("and {n} more"),
+    "display.place": _("No. {n}"),
 }
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from quiz import selectors
 from quiz.models import Round
+from quiz.services.snapshots import display_final
 
 
 def home(request):
@@ -38,7 +39,11 @@ def display(request, pin: str):
     """The big screen for the live round with this PIN, with a QR code to join."""
     round_ = selectors.round_for_pin(pin)
     if round_ is None:
-        raise Http404("no live round has that PIN")
+        # Reloaded after the end: the final results of the round that last had this PIN, no socket.
+        final = display_final(pin=pin)
+        if final is None:
+            raise Http404("no round has that PIN")
+        return render(request, "frontend/display.html", {"round": final["round"], "final": final})
     url = join_url(request, pin)
     qr_svg = segno.make(url, error="m").svg_inline(scale=8, dark="#111", light="#fff", omitsize=True)
     return render(request, "frontend/display.html", {"round": round_, "join_url": url, "qr_svg": qr_svg})

@@ -69,8 +69,8 @@ def question_payload(view: RoundView, q: RoundQuestion, audience: Audience, now:
     closed = q.closed_at is not None
     if audience == "host" or (closed and audience == "display") or revealed:
         payload["distribution"] = list(view.distribution)
-    if audience != "contestant":
-        payload["answered"] = view.answered
+    if audience != "contestant" or revealed:
+        payload["answered"] = view.answered  # contestants: with the distribution, for shares of people
     return payload
 
 
@@ -209,8 +209,11 @@ def result_frame(
     score: int,
     rank: int | None,
     streak: int,
+    correct_total: int = 0,
+    best_streak: int = 0,
 ) -> str:
-    """A contestant's personal result of a revealed question (``outcome``: the engine's, or None)."""
+    """A contestant's personal result of a revealed question (``outcome``: the engine's, or None), with
+    their round so far: exactly right answers and longest run (the phone's summary at the end)."""
     return dumps(
         {
             "type": "result",
@@ -222,6 +225,8 @@ def result_frame(
             "score": score,
             "rank": rank,
             "streak": streak,
+            "correct_total": correct_total,
+            "best_streak": best_streak,
         }
     )
 

@@ -375,6 +375,8 @@ SERVER_FRAME_SCHEMAS: dict[str, dict[str, Any]] = {
             "score": _INT,
             "rank": _NINT,
             "streak": _INT,
+            "correct_total": _INT,
+            "best_streak": _INT,
         },
     ),
     "answered": _frame(

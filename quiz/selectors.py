@@ -208,6 +208,20 @@ def contestants_list(round_id: int) -> list[dict[str, Any]]:
     ]
 
 
+# The display's name wall: the most recent joiners, enough to fill a projector.
+NAME_WALL_SIZE = 200
+
+
+def name_wall(round_id: int, size: int = NAME_WALL_SIZE) -> list[dict[str, Any]]:
+    """The active contestants who joined last (at most ``size``), oldest first: id, nickname, team."""
+    rows = (
+        active_contestants(round_id)
+        .order_by("-joined_at", "-id")
+        .values_list("id", "nickname", "team__name")[:size]
+    )
+    return [{"id": cid, "nickname": nickname, "team": team} for cid, nickname, team in reversed(rows)]
+
+
 def current_answer(contestant_id: int, round_: Round) -> dict[str, Any] | None:
     """The contestant's stored answer to the round's current question: question, choices, received_at."""
     if round_.current_index is None:
@@ -224,6 +238,11 @@ def current_answer(contestant_id: int, round_: Round) -> dict[str, Any] | None:
 
 def round_for_pin(pin: str) -> Round | None:
     return Round.objects.filter(pin=pin).exclude(phase=Phase.FINISHED).first()
+
+
+def finished_round_for_pin(pin: str) -> Round | None:
+    """The round that last finished with this PIN (its big screen shows the final results after a reload)."""
+    return Round.objects.filter(pin=pin, phase=Phase.FINISHED).order_by("-finished_at", "-id").first()
 
 
 def user_can_host(user, round_: Round) -> bool:

@@ -40,7 +40,20 @@ def host_snapshot(*, user, round_id: int, now: datetime | None = None) -> dict[s
 def display_snapshot(*, round_id: int, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     ensure_closed_if_due(round_id, now)
-    return frames.snapshot_frame(selectors.round_view(round_id), "display", now)
+    return frames.snapshot_frame(
+        selectors.round_view(round_id), "display", now, contestants=selectors.name_wall(round_id)
+    )
+
+
+def display_final(*, pin: str, now: datetime | None = None) -> dict[str, Any] | None:
+    """The display snapshot of the round that last finished with this PIN (None: no such round).
+
+    A finished round frees its PIN, so its display socket is refused; a big screen reloaded after the end
+    renders the final results from this instead."""
+    round_ = selectors.finished_round_for_pin(pin)
+    if round_ is None:
+        return None
+    return frames.snapshot_frame(selectors.round_view(round_.id), "display", now or timezone.now())
 
 
 @dataclass(frozen=True, slots=True)

@@ -390,3 +390,130 @@ describe("the answer queue", () => {
     assert.deepEqual(queue.pending, { question: 2, choices: [1] });
   });
 });
+
+describe("a dead link shows within about three seconds", () => {
+  function pong(line) {
+    line.deliver({ type: "pong", version: 1, t: Date.now() - 20, server_time: Date.now() });
+  }
+
+  test("the browser's offline event shows offline at once, though the socket still looks open", () => {
+    const socket = quizSocket();
+    const states = record(socket, "state-change");
+    socket.start();
+    browser.last.accept();
+    browser.goOffline();
+    assert.equal(socket.state, "offline");
+    assert.equal(socket.isLive, false);
+    assert.equal(browser.sockets.length, 1, "the socket is kept: it may still work");
+    browser.goOnline();
+    assert.equal(socket.state, "connected");
+    assert.deepEqual(states, ["connected", "offline", "connected"]);
+  });
+
+  test("a ping without any frame back for two seconds shows the line as stalled, keeping the socket", () => {
+    const socket = quizSocket();
+    socket.start();
+    const line = browser.last;
+    line.accept(); // pings at 0 s and 1 s, none answered
+    tick(1999);
+    assert.equal(socket.state, "connected");
+    tick(1);
+    assert.equal(socket.state, "stalled");
+    assert.equal(socket.isLive, false);
+    assert.equal(line.closedWith, null);
+    pong(line);
+    assert.equal(socket.state, "connected");
+  });
+
+  test("while watchful a line that dies after answering is shown stalled within 3.5 s", () => {
+    const socket = quizSocket();
+    socket.start();
+    const line = browser.last;
+    line.accept();
+    socket.setWatchful(true);
+    for (let i = 0; i < 10; i += 1) {
+      tick(100);
+      pong(line);
+    }
+    // From here nothing comes back.
+    const diedAt = Date.now();
+    let stalledAt = null;
+    socket.on("state-change", (state) => {
+      if (state === "stalled" && stalledAt === null) stalledAt = Date.now();
+    });
+    tick(5000);
+    assert.ok(stalledAt !== null, "shown as stalled");
+    assert.ok(stalledAt - diedAt <= 3500, `after ${stalledAt - diedAt} ms`);
+  });
+
+  test("not watchful, pings go every five seconds; watchful, every second and a half", () => {
+    const socket = quizSocket();
+    socket.start();
+    const line = browser.last;
+    line.accept();
+    const answerEachPing = () => {
+      const before = line.sentOfType("ping").length;
+      return () => line.sentOfType("ping").length - before;
+    };
+    tick(1000); // the early second sample
+    pong(line);
+    let count = answerEachPing();
+    for (let i = 0; i < 100; i += 1) {
+      tick(100);
+      pong(line);
+    }
+    assert.equal(count(), 2); // at 5 s and 10 s
+    socket.setWatchful(true);
+    count = answerEachPing();
+    for (let i = 0; i < 60; i += 1) {
+      tick(100);
+      pong(line);
+    }
+    assert.equal(count(), 4); // every 1.5 s over 6 s
+  });
+
+  test("a hidden tab is never shown as stalled, as its timers and frames may run late", () => {
+    const socket = quizSocket();
+    socket.start();
+    browser.last.accept();
+    browser.setVisible(false);
+    tick(4000);
+    assert.equal(socket.state, "connected");
+  });
+
+  test("a stalled line is dropped and reopened only after the long silence limit", () => {
+    const socket = quizSocket();
+    const closes = record(socket, "close");
+    socket.start();
+    browser.last.accept();
+    tick(3000);
+    assert.equal(socket.state, "stalled");
+    assert.equal(closes.length, 0);
+    tick(12_000);
+    assert.deepEqual(
+      closes.map((event) => event.code),
+      [CLOSE_NO_REPLY],
+    );
+  });
+
+  test("an answer sent on a line already answering probes it: no reply within two seconds shows stalled", () => {
+    const socket = quizSocket({ onOpen: (s) => s.send({ type: "resume", token: "t" }) });
+    const queue = new AnswerQueue(socket, { retryMs: 3000, storage: memoryStorage() });
+    socket.on("welcome", () => queue.setReady(true));
+    socket.start();
+    const line = browser.last;
+    line.accept();
+    line.deliver({ type: "welcome", version: 1, round: {} });
+    tick(1000);
+    pong(line);
+    tick(500); // the line dies here; the next routine ping would be at 5 s
+    const pings = line.sentOfType("ping").length;
+    queue.submit(3, [1]);
+    assert.equal(line.sentOfType("ping").length, pings + 1, "a probe goes out with the answer");
+    tick(1999);
+    assert.equal(socket.state, "connected");
+    tick(1);
+    assert.equal(socket.state, "stalled");
+    assert.deepEqual(queue.pending.choices, [1], "the answer is still waiting for its ack");
+  });
+});

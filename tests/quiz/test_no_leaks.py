@@ -213,17 +213,16 @@ async def test_contestants_and_displays_never_see_a_key_or_explanation_before_it
         assert shown_after["contestant"] > 0 and shown_after["display"] > 0
 
 
-async def test_contestants_see_the_distribution_only_after_reveal_and_displays_only_after_close():
+async def test_contestants_see_the_distribution_and_answer_count_only_after_reveal_and_displays_only_after_close():
     # given a whole round watched by contestants and displays
     seen = await play_round()
 
-    # then contestants get the answer distribution only with the key
+    # then contestants get the answer distribution, and how many answered, only with the key
     for sock in seen.contestants:
         for frame in sock.frames:
             question = shown_question(frame)
-            assert "answered" not in question
-            if "distribution" in question:
-                assert "correct" in question, frame
+            if "answered" in question or "distribution" in question:
+                assert "correct" in question and "distribution" in question and "answered" in question, frame
 
     # and displays get it only once the question has closed, never while it is open
     shown = 0

@@ -1,12 +1,16 @@
-// The projector: lobby with QR code and PIN, the open question with a big countdown, the answer
-// distribution once closed, the key and the explanation once revealed, then the leaderboard.
+// The projector: lobby with QR code, PIN and the names of those who joined, the open question with a big
+// countdown, the answer distribution once closed (shares of the people who answered), the key and the
+// explanation once revealed, the leaderboard, and the podium at the end. Reloaded after the end, the page
+// carries the final results itself (no socket: the finished round's PIN is free).
 
 import { CLOSE } from "./codes.js";
 import { formatNumber, t } from "./i18n.js";
 import { $, byTestId, connect, followRound, pageData } from "./page.js";
+import { choiceShares, closedNoteKey, podium } from "./screens.js";
 import { choiceParts, Countdown, el, renderLeaderboard, setText, show, showQuestionImage } from "./ui.js";
 
 const pin = pageData("display-pin", "");
+const final = pageData("display-final");
 const socket = connect(`/ws/display/${encodeURIComponent(pin)}/`);
 
 const ui = {
@@ -29,11 +33,50 @@ const ui = {
   board: byTestId("display-leaderboard"),
   teams: byTestId("display-teams"),
   teamRows: $('[data-testid="display-teams"] tbody'),
+  names: byTestId("display-names"),
+  namesMore: byTestId("display-names-more"),
+  podium: byTestId("display-podium"),
 };
+const NAME_WALL = 200;
 const countdown = new Countdown(ui.countdown, socket);
 
 const view = followRound(socket, { onRound: () => render(), onCounts: () => renderCounts() });
-const state = { builtFor: null, over: false };
+const state = { builtFor: null, over: false, reasons: new Map(), names: new Map() };
+
+// Why each question closed: a state frame says it once; a reload does not know it (the note is neutral).
+socket.on("state", (frame) => {
+  if (frame.event === "question.closed" && typeof frame.index === "number") state.reasons.set(frame.index, frame.reason);
+});
+
+// The name wall: the snapshot lists the latest joiners, contestant frames add and remove names.
+socket.on("snapshot", (frame) => {
+  state.names = new Map((frame.contestants || []).map((c) => [c.id, c]));
+  renderNames();
+});
+socket.on("contestant", (frame) => {
+  const c = frame.contestant;
+  if (frame.event === "joined") {
+    state.names.set(c.id, c);
+    if (state.names.size > NAME_WALL) state.names.delete(state.names.keys().next().value);
+  } else state.names.delete(c.id);
+  renderNames(frame.event === "joined" ? c.id : null);
+});
+
+function renderNames(fresh = null) {
+  // Newest first: whoever just joined sees their name at the top of the wall.
+  const items = [...state.names.values()].reverse().map((c) =>
+    el(
+      "li",
+      { className: "d-name" + (c.id === fresh ? " d-name-new" : ""), data: { testid: "display-name" } },
+      el("span", { className: "d-name-nick", text: c.nickname }),
+      c.team ? el("span", { className: "d-name-team", text: c.team }) : null,
+    ),
+  );
+  ui.names.replaceChildren(...items);
+  const more = (view.round ? view.round.participants ?? 0 : 0) - state.names.size;
+  show(ui.namesMore, more > 0);
+  if (more > 0) setText(ui.namesMore, t("display.more_names", { n: formatNumber(more) }));
+}
 
 socket.on("close", (event) => {
   // The PIN no longer names a live round (it finished, or it never existed).
@@ -68,13 +111,13 @@ function buildChoices(q) {
 
 function renderChart(q, revealed) {
   const distribution = q.distribution || q.choices.map(() => 0);
-  const total = distribution.reduce((a, b) => a + b, 0);
+  const shares = choiceShares(distribution, q.answered);
   const most = Math.max(1, ...distribution);
   const correct = q.correct || [];
   const columns = q.choices.map((text, index) => {
     const count = distribution[index] ?? 0;
     const isCorrect = revealed && correct.includes(index);
-    const share = total ? Math.round((count / total) * 100) : 0;
+    const share = shares[index];
     return el(
       "div",
       {
@@ -96,8 +139,28 @@ function renderChart(q, revealed) {
   ui.chart.dataset.count = String(q.choices.length);
 }
 
+function renderPodium(r) {
+  const places = r.phase === "finished" ? podium(r.leaderboard) : [];
+  show(ui.podium, places.length > 0);
+  ui.frame.dataset.podium = places.length > 0 ? "true" : "false";
+  ui.podium.replaceChildren(
+    ...places.map((row) =>
+      el(
+        "li",
+        { className: "d-place", data: { testid: "display-podium-place", place: row.rank } },
+        el("span", { className: "d-place-rank", text: t("display.place", { n: row.rank }) }),
+        el("span", { className: "d-place-name", text: row.nickname }),
+        row.team ? el("span", { className: "d-place-team", text: row.team }) : null,
+        el("span", { className: "d-place-score", text: formatNumber(row.score) }),
+        el("span", { className: "d-place-step", attrs: { "aria-hidden": "true" } }),
+      ),
+    ),
+  );
+}
+
 function renderBoard(r) {
   setText(ui.boardTitle, r.phase === "finished" ? t("display.final") : t("display.leaderboard"));
+  renderPodium(r);
   renderLeaderboard(ui.board, r.leaderboard || [], { testid: "display-leaderboard-row" });
   const teams = r.teams || [];
   show(ui.teams, teams.length > 0);
@@ -157,7 +220,7 @@ function render() {
   let note = "";
   if (q.voided) note = t("q.voided");
   else if (open && q.paused) note = t("q.paused");
-  else if (r.phase === "closed") note = t("q.time_up");
+  else if (r.phase === "closed") note = t(closedNoteKey(state.reasons.get(q.index)));
   setText(ui.note, note);
   show(ui.note, Boolean(note));
   const explanation = revealed && !q.voided && q.explanation;
@@ -166,4 +229,12 @@ function render() {
   if (explanation) setText(ui.explanationText, q.explanation);
 }
 
-socket.start();
+if (final && final.round) {
+  // The round is over and its PIN free: show its final results as they were, with no socket to open.
+  show(byTestId("conn-badge"), false);
+  view.round = final.round;
+  view.version = final.version;
+  render();
+} else {
+  socket.start();
+}

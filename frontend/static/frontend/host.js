@@ -1,14 +1,27 @@
 // The host console: the round's state with the key, the commands, contestants and questions.
 // Keyboard: N open next, C close, R reveal, L leaderboard, P pause/resume, E +10 s.
 // Which commands apply now is the engine's answer (`round.commands`), never worked out here.
+// Settings kept on this computer: hide the key while the screen is mirrored (until it is revealed to
+// everyone), and sound cues (off by default; sound.js).
 
 import { CLOSE, ERROR } from "./codes.js";
 import { errorText, formatNumber, t } from "./i18n.js";
 import { $, byTestId, connect, followRound, pageData } from "./page.js";
-import { choiceParts, Countdown, el, renderLeaderboard, setText, show, showQuestionImage } from "./ui.js";
+import { cueFor, Sound } from "./sound.js";
+import { choiceParts, Countdown, el, renderLeaderboard, setText, show, showQuestionImage, store } from "./ui.js";
 
 const roundId = pageData("host-round-id");
 const socket = connect(`/ws/host/${roundId}/`);
+const sound = new Sound();
+const settings = { "hide-key": false, sound: false };
+const KEY_PUBLIC = new Set(["revealed", "leaderboard", "finished"]);
+
+/** The key is kept off the console while hidden, until the round has revealed it to everyone. */
+function keyHidden(r) {
+  return settings["hide-key"] && !KEY_PUBLIC.has(r.phase);
+}
+
+socket.on("state", (frame) => sound.play(cueFor(frame.event, frame.reason)));
 
 const ui = {
   phase: byTestId("host-phase"),
@@ -32,7 +45,12 @@ const ui = {
   dialogText: byTestId("confirm-text"),
 };
 const buttons = Object.fromEntries([...document.querySelectorAll("[data-action]")].map((b) => [b.dataset.action, b]));
-const countdown = new Countdown(byTestId("host-countdown"), socket, { onZero: () => render() });
+const countdown = new Countdown(byTestId("host-countdown"), socket, {
+  onZero: () => render(),
+  onSecond: (seconds) => {
+    if (seconds > 0 && seconds <= 5) sound.play("tick");
+  },
+});
 const currentHeading = ui.number.textContent;
 
 const state = {
@@ -294,7 +312,8 @@ function renderCurrent(r) {
   setText(ui.number, t("q.number", { n: q.number ?? q.index + 1, total: r.question_count }));
   setText(ui.stem, q.stem);
   showQuestionImage(ui.image, q.image);
-  const correct = q.correct || [];
+  const hidden = keyHidden(r);
+  const correct = hidden ? [] : q.correct || [];
   const distribution = q.distribution || [];
   const showCounts = r.phase !== "open" && distribution.length > 0;
   const most = Math.max(1, ...distribution);
@@ -321,10 +340,11 @@ function renderCurrent(r) {
   let note = "";
   if (q.voided) note = t("q.voided");
   else if (r.phase === "open" && q.paused) note = t("q.paused");
+  else if (hidden) note = t("host.key_hidden");
   setText(ui.note, note);
   show(ui.note, Boolean(note));
-  show(ui.explanation, Boolean(q.explanation));
-  setText(ui.explanationText, q.explanation || "");
+  show(ui.explanation, Boolean(q.explanation) && !hidden);
+  setText(ui.explanationText, hidden ? "" : q.explanation || "");
 }
 
 function render() {
@@ -344,4 +364,24 @@ function render() {
   if (board) renderLeaderboard(ui.boardList, board);
 }
 
+function initSettings() {
+  for (const button of document.querySelectorAll("[data-host-setting]")) {
+    const name = button.dataset.hostSetting;
+    const apply = (on) => {
+      settings[name] = on;
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      if (name === "sound") sound.setEnabled(on);
+      render();
+    };
+    button.addEventListener("click", () => {
+      const on = !settings[name];
+      store.set(`jjq:host:${name}`, on ? "on" : null);
+      apply(on);
+    });
+    // Sound needs a click on this page before the browser plays it: it starts off after a reload.
+    if (name !== "sound") apply(store.get(`jjq:host:${name}`) === "on");
+  }
+}
+
+initSettings();
 socket.start();

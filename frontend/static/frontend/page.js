@@ -4,8 +4,9 @@
 // The page scripts (play.js, host.js, display.js) keep only what is their own: their screens, their
 // frames' meaning for them, and what they render.
 
+import { offlineBanner } from "./screens.js";
 import { QuizSocket } from "./socket.js";
-import { bindBadge } from "./ui.js";
+import { bindBadge, show } from "./ui.js";
 
 export const $ = (selector) => document.querySelector(selector);
 export const byTestId = (id) => $(`[data-testid="${id}"]`);
@@ -21,10 +22,17 @@ export function pageData(id, fallback = null) {
   }
 }
 
-/** The page's socket to `path` (not started), its state shown on the page's connection badge. */
+/** The page's socket to `path` (not started), its state shown on the page's connection badge and, while
+ * the line is down, on the offline banner. */
 export function connect(path, options = {}) {
   const socket = new QuizSocket(path, options);
   bindBadge(socket, byTestId("conn-badge"));
+  const banner = byTestId("offline-banner");
+  if (banner) {
+    const update = () => show(banner, offlineBanner(socket.state, socket.everConnected));
+    socket.on("state-change", update);
+    update();
+  }
   return socket;
 }
 

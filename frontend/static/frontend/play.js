@@ -5,6 +5,7 @@
 import { CLOSE, ERROR } from "./codes.js";
 import { errorText, formatNumber, t } from "./i18n.js";
 import { $, byTestId, connect, pageData } from "./page.js";
+import { choiceShares, closedNoteKey, pendingNoteKey, personalSummary } from "./screens.js";
 import { AnswerQueue } from "./socket.js";
 import { choiceParts, Countdown, el, remainingMs, renderLeaderboard, setText, show, showQuestionImage, store } from "./ui.js";
 
@@ -14,7 +15,40 @@ const KEYS = {
   token: (pin) => `jjq:token:${pin}`,
   pending: (pin) => `jjq:pending:${pin}`,
   results: (pin) => `jjq:results:${pin}`,
+  setting: (name) => `jjq:setting:${name}`,
 };
+
+// --- reading aids: large text and high contrast, remembered on this phone -----------------------------
+
+const SETTINGS = { elder: { attr: "elder", on: "true" }, contrast: { attr: "contrast", on: "high" } };
+
+function applySetting(name, on) {
+  const { attr, on: value } = SETTINGS[name];
+  if (on) document.documentElement.dataset[attr] = value;
+  else delete document.documentElement.dataset[attr];
+  const button = document.querySelector(`[data-setting="${name}"]`);
+  if (button) button.setAttribute("aria-pressed", on ? "true" : "false");
+}
+
+for (const name of Object.keys(SETTINGS)) {
+  applySetting(name, store.get(KEYS.setting(name)) === "on");
+  document.querySelector(`[data-setting="${name}"]`)?.addEventListener("click", (event) => {
+    const on = event.currentTarget.getAttribute("aria-pressed") !== "true";
+    store.set(KEYS.setting(name), on ? "on" : null);
+    applySetting(name, on);
+  });
+}
+
+// --- announcements for screen readers: the question, the countdown at 10 and 5 s, the result ------------
+
+const announcer = $("#announcer");
+const spoken = new Set(); // what was announced already, so a re-render never repeats it
+
+function announce(key, text) {
+  if (spoken.has(key)) return;
+  spoken.add(key);
+  announcer.textContent = text;
+}
 
 /** This phone's random join key (docs/protocol.md, 4.2): the join frame is sent again on every reconnect
  * until a welcome arrives, and with the same nickname and key it is the same contestant. */
@@ -67,6 +101,12 @@ const live = {
   boardTitle: $("#leaderboard-box .leaderboard-title"),
   boardList: $("#leaderboard-box .leaderboard"),
   finalNote: $("#leaderboard-box .final-note"),
+  summary: $("#summary-box"),
+  summaryCorrect: byTestId("summary-correct"),
+  summaryStreak: byTestId("summary-streak"),
+  summaryRank: byTestId("summary-rank"),
+  summaryScore: byTestId("summary-score"),
+  summaryTeam: byTestId("summary-team"),
   again: $("#play-again"),
   message: byTestId("play-message"),
 };
@@ -84,6 +124,7 @@ const app = {
   shownAt: null, // {question, at}: when this phone first showed the question open
   message: null,
   kicked: false,
+  reasons: {}, // question index -> why it closed (from the state frame; unknown after a reload)
 };
 
 const socket = connect("/ws/play/", {
@@ -93,7 +134,14 @@ const socket = connect("/ws/play/", {
   },
 });
 const queue = new AnswerQueue(socket, { onChange: () => render() });
-const countdown = new Countdown(byTestId("countdown"), socket, { onZero: () => render() });
+const countdown = new Countdown(byTestId("countdown"), socket, {
+  onZero: () => render(),
+  onSecond: (seconds) => {
+    const q = app.round && app.round.question;
+    if (q && (seconds === 10 || seconds === 5)) announce(`${q.index}:${seconds}s`, t("a11y.seconds_left", { n: seconds }));
+  },
+});
+socket.on("state-change", () => render()); // the answer's note follows the line
 
 // --- screens -------------------------------------------------------------------------------------
 
@@ -245,6 +293,7 @@ socket.on("welcome", (frame) => {
 
 socket.on("state", (frame) => {
   if (!app.joined) return;
+  if (frame.event === "question.closed" && typeof frame.index === "number") app.reasons[frame.index] = frame.reason;
   applyRound(frame.round, frame.event);
   render();
 });
@@ -430,6 +479,7 @@ function render() {
   if (!round) return;
   const q = round.question;
   const phase = round.phase;
+  socket.setWatchful(phase === "open"); // a dead line must show within seconds while answers count
   live.root.dataset.phase = phase;
   setText(live.title, round.title);
   if (app.me) {
@@ -459,6 +509,8 @@ function render() {
     renderLeaderboard(live.boardList, round.leaderboard || [], { me: app.me ? app.me.nickname : null });
   }
   show(live.finalNote, phase === "finished");
+  show(live.summary, phase === "finished" && Boolean(app.me));
+  if (phase === "finished" && app.me) renderSummary(round);
   show(live.again, phase === "finished");
 
   live.message.textContent = app.message || "";
@@ -500,14 +552,19 @@ function renderQuestion(round) {
   show(live.hint, open && !locked);
 
   show(live.pending, Boolean(pending));
-  if (pending) setText(live.pending, socket.isOpen && queue.ready ? t("play.sending") : t("play.queued"));
+  // Until the ack arrives the answer is not received; on a line that is down, say so plainly.
+  if (pending) setText(live.pending, t(queue.ready ? pendingNoteKey(socket.state) : "play.not_received"));
+  live.pending.dataset.state = pending && socket.state === "connected" && queue.ready ? "sending" : "waiting";
   show(live.ack, Boolean(mine) && phase !== "revealed");
 
   let note = "";
   if (q.voided) note = t("q.voided");
   else if (open && q.paused) note = t("q.paused");
   else if (open && remainingMs(round, socket) <= 0 && !mine && !pending) note = t("q.time_up");
-  else if (phase === "closed") note = mine ? t("play.waiting_reveal") : t("play.no_answer");
+  else if (phase === "closed") {
+    const why = t(closedNoteKey(app.reasons[q.index]));
+    note = `${why} ${mine ? t("play.waiting_reveal") : t("play.no_answer")}`;
+  }
   setText(live.note, note);
   show(live.note, Boolean(note));
 
@@ -516,6 +573,22 @@ function renderQuestion(round) {
   const explanation = phase === "revealed" && !q.voided && q.explanation;
   show(live.explanation, Boolean(explanation));
   if (explanation) setText(live.explanationText, q.explanation);
+
+  // What the big screen shows at reveal is on the phone too: each answer's share of the people who answered.
+  const shares = revealed && q.distribution ? choiceShares(q.distribution, q.answered) : null;
+  for (const button of live.choices.children) {
+    let share = button.querySelector(".choice-share");
+    if (!shares) {
+      share?.remove();
+      continue;
+    }
+    if (!share) {
+      share = el("span", { className: "choice-share" });
+      button.querySelector(".choice-mark").before(share);
+    }
+    setText(share, `${shares[Number(button.dataset.index)] ?? 0}%`);
+  }
+  if (open) announce(`${q.index}:open`, `${t("q.number", { n: q.number ?? q.index + 1, total: round.question_count })} ${q.stem}`);
 }
 
 function renderResult(round) {
@@ -542,6 +615,27 @@ function renderResult(round) {
   show(live.streak, Boolean(streak));
   if (streak) setText(live.streak, t("play.streak", { n: streak }));
   show(live.result, true);
+  if (result || Array.isArray(q.correct)) {
+    const said = [live.verdict.textContent, points !== null ? live.points.textContent : ""].join(" ");
+    announce(`${q.index}:result:${verdict}:${points}`, said.trim());
+  }
+}
+
+function renderSummary(round) {
+  const summary = personalSummary(app.results, app.me, round);
+  setText(live.summaryCorrect, formatNumber(summary.correct));
+  setText(live.summaryStreak, formatNumber(summary.bestStreak));
+  setText(
+    live.summaryRank,
+    summary.rank === null ? "–" : t("play.rank_of", { rank: summary.rank, n: formatNumber(summary.participants ?? 0) }),
+  );
+  setText(live.summaryScore, formatNumber(summary.score ?? 0));
+  show(live.summaryTeam, Boolean(summary.team));
+  if (summary.team) setText(live.summaryTeam, t("play.team_result", { team: summary.team.name, rank: summary.team.rank, n: summary.team.teams, score: formatNumber(summary.team.score) }));
+  announce(
+    "summary",
+    t("play.summary_said", { correct: summary.correct, streak: summary.bestStreak, rank: summary.rank ?? "–" }),
+  );
 }
 
 // --- start ---------------------------------------------------------------------------------------

@@ -3,9 +3,15 @@
 // - builds ws(s)://<this host>/ws/... from location
 // - reconnects with exponential back-off and jitter (0.5 s doubling to 10 s); at once when the
 //   browser comes back online or the tab becomes visible again
-// - emits "state" (connecting | connected | reconnecting | offline | closed) for the badge
-// - pings every 5 s; keeps the clock offset of the lowest-rtt sample of the last few, so
-//   countdowns run on server time: remaining = deadline - socket.now()
+// - emits "state-change" (connecting | connected | stalled | reconnecting | offline | closed) for the badge
+//   and the offline banner: "offline" as soon as the browser says so (its offline event), "stalled" when a
+//   ping has had no frame at all back for `stallAfter` (2 s), although the socket still looks open
+// - pings every 5 s, every 1.5 s while the page is watchful (a question is open: `setWatchful`), and at
+//   once after an answer goes out (`probe`), so a dead line shows within about 3 s; keeps the clock
+//   offset of the lowest-rtt sample of the last few, so countdowns run on server time:
+//   remaining = deadline - socket.now()
+// - a stalled line is dropped and reopened only after `silenceLimit` (11 s): a server slowed by a join
+//   storm is not made busier by thousands of phones reconnecting
 // - tracks the highest round `version` seen: "state", "welcome" and "snapshot" frames older than it
 //   are dropped (emitted as "stale"); every other frame type is always delivered
 // - calls `onOpen(socket)` after every (re)connect: the contestant page sends join/resume there
@@ -37,6 +43,9 @@ export class QuizSocket {
     this.random = options.random || Math.random;
     this.onOpen = options.onOpen || null;
     this.pingEvery = options.pingEvery ?? 5000;
+    this.watchfulPingEvery = options.watchfulPingEvery ?? 1500;
+    // No frame at all for this long after a ping: show the line as stalled (the socket is kept).
+    this.stallAfter = options.stallAfter ?? 2000;
     this.minDelay = options.minDelay ?? 500;
     this.maxDelay = options.maxDelay ?? 10000;
     // No frame at all for this long after a ping means the line is dead even if TCP has not noticed.
@@ -53,6 +62,9 @@ export class QuizSocket {
     this.lastRtt = null;
     this.samples = [];
     this.everConnected = false;
+    this.watchful = false;
+    this.browserOffline = this.env.navigator?.onLine === false;
+    this.link = "connecting"; // the socket's own state; `state` adds what the browser says about the network
     this.lastFrameAt = 0;
     this._awaitingSince = null; // when the first ping without any frame since then went out
     this.closeEvent = null;
@@ -60,10 +72,18 @@ export class QuizSocket {
     this._retryTimer = null;
     this._pingTimer = null;
     this._firstPingTimer = null;
+    this._stallTimer = null;
 
-    this._onOnline = () => this.reconnectNow();
+    this._onOnline = () => {
+      this.browserOffline = false;
+      this._showState();
+      if (this.isOpen) this.probe();
+      else this.reconnectNow();
+    };
     this._onOffline = () => {
-      if (!this.isOpen) this._setState("offline");
+      this.browserOffline = true;
+      this._showState();
+      if (this.isOpen) this.probe(); // a line that still answers is kept; a dead one is found out
     };
     this._onVisible = () => {
       if (this.env.document.visibilityState !== "visible") return;
@@ -96,6 +116,11 @@ export class QuizSocket {
 
   get isOpen() {
     return this.ws !== null && this.ws.readyState === OPEN;
+  }
+
+  /** True when frames can be expected to reach the server now: open, answering, and the browser online. */
+  get isLive() {
+    return this.state === "connected";
   }
 
   start() {
@@ -178,6 +203,8 @@ export class QuizSocket {
       if (ws !== this.ws) return;
       this.lastFrameAt = Date.now();
       this._awaitingSince = null;
+      clearTimeout(this._stallTimer);
+      if (this.link === "stalled") this._setState("connected");
       let frame;
       try {
         frame = JSON.parse(event.data);
@@ -238,7 +265,15 @@ export class QuizSocket {
     return this.env.navigator?.onLine === false;
   }
 
-  _setState(state) {
+  _setState(link) {
+    this.link = link;
+    this._showState();
+  }
+
+  /** The state shown: the socket's own, but "offline" while the browser reports no network. */
+  _showState() {
+    const link = this.link;
+    const state = this.browserOffline && link !== "closed" ? "offline" : link;
     if (state === this.state) return;
     this.state = state;
     this.emit("state-change", state);
@@ -282,7 +317,29 @@ export class QuizSocket {
   // --- clock -------------------------------------------------------------------------------------
 
   ping() {
-    if (this.send({ type: "ping", t: Date.now() }) && this._awaitingSince === null) this._awaitingSince = Date.now();
+    if (!this.send({ type: "ping", t: Date.now() }) || this._awaitingSince !== null) return;
+    this._awaitingSince = Date.now();
+    clearTimeout(this._stallTimer);
+    this._stallTimer = setTimeout(() => this._checkStall(), this.stallAfter);
+  }
+
+  /** Check the line now (after an answer went out, or the network changed): ping unless one is unanswered. */
+  probe() {
+    if (this.isOpen && this._awaitingSince === null) this.ping();
+  }
+
+  /** Ping often while it matters to know the line is alive (a question is open), rarely otherwise. */
+  setWatchful(watchful) {
+    if (watchful === this.watchful) return;
+    this.watchful = watchful;
+    if (this.isOpen && this._pingTimer !== null) this._schedulePing();
+  }
+
+  _checkStall() {
+    if (!this.isOpen || this._awaitingSince === null) return;
+    // A hidden tab's timers and frames may run late: judge the line once the page is seen again.
+    if (this.env.document.visibilityState === "hidden") return;
+    if (Date.now() - this._awaitingSince >= this.stallAfter && this.link === "connected") this._setState("stalled");
   }
 
   _startPings() {
@@ -290,7 +347,13 @@ export class QuizSocket {
     this._awaitingSince = null;
     this.ping();
     this._firstPingTimer = setTimeout(() => this.ping(), 1000); // a second sample early
-    this._pingTimer = setInterval(() => {
+    this._schedulePing();
+  }
+
+  _schedulePing() {
+    clearTimeout(this._pingTimer);
+    this._pingTimer = setTimeout(() => {
+      this._pingTimer = null;
       if (!this.isOpen) return;
       // Checked against the first unanswered ping, not the last frame: a background tab's timers
       // may run once a minute, which must not look like a dead line.
@@ -299,12 +362,14 @@ export class QuizSocket {
         return;
       }
       this.ping();
-    }, this.pingEvery);
+      this._schedulePing();
+    }, this.watchful ? this.watchfulPingEvery : this.pingEvery);
   }
 
   _stopPings() {
-    clearInterval(this._pingTimer);
+    clearTimeout(this._pingTimer);
     clearTimeout(this._firstPingTimer);
+    clearTimeout(this._stallTimer);
     this._pingTimer = null;
   }
 
@@ -397,6 +462,7 @@ export class AnswerQueue {
     const rtt = this.socket.lastRtt ?? this.socket.rtt;
     if (rtt !== null && rtt !== undefined) frame.rtt_ms = Math.min(600000, Math.max(0, Math.round(rtt)));
     const sent = this.socket.send(frame);
+    if (sent) this.socket.probe(); // the ack or a pong must follow soon, or the line is shown as stalled
     this._timer = setTimeout(() => this.flush(), this.retryMs);
     return sent;
   }

@@ -91,10 +91,12 @@ function tickAll() {
 
 /** A countdown element (.countdown-num and .countdown-bar > i inside) driven by server time. */
 export class Countdown {
-  constructor(root, socket, { onZero = null } = {}) {
+  constructor(root, socket, { onZero = null, onSecond = null } = {}) {
     this.root = root;
     this.socket = socket;
     this.onZero = onZero;
+    this.onSecond = onSecond; // called with the seconds left whenever the shown number changes
+    this.lastSecond = null;
     this.num = root.querySelector(".countdown-num");
     this.bar = root.querySelector(".countdown-bar > i");
     this.round = null;
@@ -123,6 +125,10 @@ export class Countdown {
     const ms = remainingMs(round, this.socket);
     const seconds = Math.ceil(ms / 1000);
     setText(this.num, seconds);
+    if (seconds !== this.lastSecond) {
+      this.lastSecond = seconds;
+      if (this.onSecond && round.phase === "open" && !q.paused) this.onSecond(seconds);
+    }
     this.root.dataset.seconds = String(seconds);
     if (this.bar) {
       const fraction = q.duration_ms > 0 ? Math.min(1, ms / q.duration_ms) : 0;
