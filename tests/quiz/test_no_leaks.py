@@ -213,7 +213,7 @@ async def test_contestants_and_displays_never_see_a_key_or_explanation_before_it
         assert shown_after["contestant"] > 0 and shown_after["display"] > 0
 
 
-async def test_contestants_see_the_distribution_and_answer_count_only_after_reveal_and_displays_only_after_close():
+async def test_contestants_see_distribution_and_count_only_after_reveal_displays_only_after_close():
     # given a whole round watched by contestants and displays
     seen = await play_round()
 
