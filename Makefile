@@ -38,8 +38,14 @@ demo: migrate ## Load the demo competition, questions, round and host account (i
 static: install ## Collect static files into var/static: hashed names, gzip and brotli copies
 	$(PY) manage.py collectstatic --noinput -v 0
 
-run: demo static ## Set up everything and serve on http://$(HOST):$(PORT) (embedded SQLite + in-process layer)
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) -v 0 config.asgi:application
+run: migrate static ## Set up everything and serve on http://$(HOST):$(PORT) (embedded SQLite + in-process layer)
+	@$(PY) manage.py demo_setup --no-urls --base-url http://$(HOST):$(PORT)
+	@$(PY) manage.py demo_bracket --base-url http://$(HOST):$(PORT) > /dev/null
+	@# The URLs are printed once the server answers; Ctrl-C stops the server.
+	@$(VENV)/bin/daphne -b $(HOST) -p $(PORT) -v 0 config.asgi:application & server=$$!; \
+	trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null' INT TERM; \
+	$(PY) manage.py demo_urls --host $(HOST) --port $(PORT) || { kill $$server 2>/dev/null; exit 1; }; \
+	wait $$server
 
 browser: ## Make sure Debian's chromium, CJK fonts and nginx (for the proxy test) are there for the tests
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; then \

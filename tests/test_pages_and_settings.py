@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from quiz.services.rounds import round_create
@@ -120,3 +120,37 @@ def test_the_contestant_page_prefills_a_code_from_a_printed_card(client):
     page = client.get("/play/?code=b7kq2m").content.decode()
     assert 'value="B7KQ2M"' in page
     assert "<script>" not in client.get("/play/?code=<script>").content.decode()
+
+
+@pytest.mark.parametrize("username", ["editor", "reviewer"])
+def test_the_demo_gives_editor_and_reviewer_accounts_that_can_use_the_question_list(client, username):
+    call_command("demo_setup", "--no-urls", stdout=io.StringIO())
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username=username)
+    assert user.check_password("jingjinji-2026")
+    client.force_login(user)
+    assert client.get("/admin/questionbank/question/", HTTP_HOST="localhost").status_code == 200
+
+
+def test_make_run_prints_the_urls_and_says_it_is_ready_only_once_the_server_listens():
+    import socket
+    import threading
+
+    call_command("demo_setup", "--no-urls", stdout=io.StringIO())
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    out = io.StringIO()
+    # nothing listens yet: the command waits, then gives up without printing a URL
+    with pytest.raises(CommandError):
+        call_command("demo_urls", "--port", str(port), "--timeout", "0.5", stdout=out)
+    assert out.getvalue() == ""
+    # once the port listens, it prints the URLs, the standings and the logins, then says it is ready
+    threading.Timer(0.3, listener.listen).start()
+    call_command("demo_urls", "--port", str(port), "--timeout", "10", stdout=out)
+    listener.close()
+    text = out.getvalue()
+    assert f"http://127.0.0.1:{port}/competitions/jjj-2026/standings/" in text
+    assert "editor" in text and "reviewer" in text
+    assert text.strip().splitlines()[-1].startswith("Ready: serving on")

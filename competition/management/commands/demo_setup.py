@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -21,6 +22,8 @@ DEMO_QUESTIONS = FIXTURES / "demo_questions.json"
 TAXONOMY = FIXTURES / "taxonomy.json"
 HOST_USERNAME = "host"
 HOST_PASSWORD = "jingjinji-2026"  # demo only; printed below, change it in the admin
+# Demo accounts for the question bank (same password): the groups come from questionbank's migrations.
+BANK_ACCOUNTS = [("editor", "Question editors"), ("reviewer", "Question reviewers")]
 DEMO_TEAMS_PER_DIVISION = 3  # one team for each of the first three districts of each division
 # (members, the first is the captain; substitutes), one roster per demo team, in division order
 DEMO_ROSTERS = [
@@ -45,9 +48,12 @@ class Command(BaseCommand):
             "--base-url", default="http://127.0.0.1:8000", help="where the server will listen"
         )
         parser.add_argument("--questions", type=int, default=10, help="questions in the demo round")
+        parser.add_argument(
+            "--no-urls", action="store_true", help="leave the URLs out (make run prints them once serving)"
+        )
 
     @transaction.atomic
-    def handle(self, *args, base_url: str, questions: int, **options):
+    def handle(self, *args, base_url: str, questions: int, no_urls: bool = False, **options):
         competition, _ = Competition.objects.get_or_create(
             slug="jjj-2026", defaults={"name": "2026 京津冀公民科学素质大赛", "year": 2026}
         )
@@ -66,7 +72,6 @@ class Command(BaseCommand):
                         substitutes=substitutes,
                         captain=members[0],
                     )
-        sample = Registration.objects.filter(competition=competition, team__isnull=False).first()
         if TAXONOMY.exists():
             taxonomy_load(TAXONOMY)
         zh, en = questions_load_json(DEMO_QUESTIONS)
@@ -79,6 +84,12 @@ class Command(BaseCommand):
         CompetitionRole.objects.get_or_create(
             competition=competition, user=host, role=CompetitionRole.Role.HOST
         )
+        for username, group in BANK_ACCOUNTS:
+            user, made = User.objects.get_or_create(username=username, defaults={"is_staff": True})
+            if made:
+                user.set_password(HOST_PASSWORD)
+                user.save()
+            user.groups.add(*Group.objects.filter(name=group))
 
         round_ = (
             Round.objects.filter(competition=competition, title=ROUND_TITLE)
@@ -99,17 +110,41 @@ class Command(BaseCommand):
                 join_mode=Round.JoinMode.BOTH,
             )
 
-        base = base_url.rstrip("/")
         out = self.stdout.write
         out(
             self.style.SUCCESS(
                 f"Demo ready: {competition.name}; {zh} questions ({en} with English versions)."
             )
         )
-        out(f"  Host console : {base}/host/rounds/{round_.id}/")
-        out(f"  Host login   : {HOST_USERNAME} / {HOST_PASSWORD}" + ("" if created else "  (unless changed)"))
-        out(f"  Display      : {base}/display/{round_.pin}/")
-        code = sample.code if sample else "B7KQ2M"
-        out(f"  Contestants  : {base}/play/?pin={round_.pin}   (PIN {round_.pin}, or a code such as {code})")
-        out(f"  Admin        : {base}/admin/")
-        out(f"  Join codes   : {base}/competitions/{competition.slug}/codes/")
+        if not no_urls:
+            for line in demo_urls(base_url, competition=competition, round_=round_):
+                out(line)
+
+
+def demo_urls(base_url: str, *, competition=None, round_=None) -> list[str]:
+    """Where to go in the demo and its logins (``make demo`` prints them; ``make run`` once serving)."""
+    competition = competition or Competition.objects.get(slug="jjj-2026")
+    round_ = round_ or (
+        Round.objects.filter(competition=competition, title=ROUND_TITLE).exclude(phase=Phase.FINISHED).first()
+    )
+    base = base_url.rstrip("/")
+    sample = Registration.objects.filter(competition=competition, team__isnull=False).first()
+    code = sample.code if sample else "B7KQ2M"
+    lines = []
+    if round_ is not None:
+        lines += [
+            f"  Host console : {base}/host/rounds/{round_.id}/",
+            f"  Display      : {base}/display/{round_.pin}/",
+            f"  Contestants  : {base}/play/?pin={round_.pin}   (PIN {round_.pin}, or a code such as {code})",
+        ]
+    stage = competition.stages.order_by("pk").first()
+    if stage is not None:
+        lines.append(f"  Stage page   : {base}/competitions/{competition.slug}/stages/{stage.pk}/")
+    lines += [
+        f"  Standings    : {base}/competitions/{competition.slug}/standings/",
+        f"  Join codes   : {base}/competitions/{competition.slug}/codes/",
+        f"  Admin        : {base}/admin/   (question bank: {base}/admin/questionbank/question/)",
+        f"  Logins       : host (host console), editor (writes questions), reviewer (approves them);"
+        f" password {HOST_PASSWORD} unless changed",
+    ]
+    return lines
