@@ -22,8 +22,10 @@ from django.utils.text import slugify
 from questionbank.engine import formats
 from questionbank.engine.duplicates import StemIndex, difference
 from questionbank.engine.formats import FileError, ParsedQuestion, RowError, RowSkip
+from questionbank.engine.item_checks import bank_flags
 from questionbank.images import image_content_name, question_image_save
 from questionbank.import_rows import Answers, derived_keys, images_checked
+from questionbank.item_review import item_of
 from questionbank.models import Question, Status, Tag, TaggedQuestion
 from questionbank.services import revisions_add, search_text
 
@@ -76,6 +78,7 @@ class RowOutcome:
     difference: str = ""  # how a near-duplicate's stem differs from the question it duplicates
     notes: list[str] = field(default_factory=list)  # a similar stem whose answer differs
     warnings: list[str] = field(default_factory=list)  # what the importer changed or could not keep
+    flags: list[str] = field(default_factory=list)  # item-writing checks (questionbank.engine.item_checks)
 
     @property
     def message(self) -> str:
@@ -98,6 +101,7 @@ class ImportPreview:
     rows: list[RowOutcome] = field(default_factory=list)
     file_error: str = ""
     encoding: str = ""  # the text encoding the file was read in ('' for workbooks)
+    flags: list[str] = field(default_factory=list)  # item-writing checks across the file's questions
 
     @property
     def counts(self) -> dict[str, int]:
@@ -270,9 +274,21 @@ def import_preview(
         index.add(item.key, item.stem)
         answers.add(item)
     preview.rows = sorted(rows.values(), key=lambda r: r.row)
+    _item_checks(preview)
     if progress:
         progress("check", total, total)
     return preview
+
+
+def _item_checks(preview: ImportPreview) -> None:
+    """The item-writing checks over the file's questions: per row, and across the file."""
+    checked = [r for r in preview.rows if r.question is not None and r.outcome != Outcome.INVALID]
+    by_key = {r.key: r for r in checked}
+    for flag in bank_flags(item_of(r.question) for r in checked):
+        if flag.key in by_key:
+            by_key[flag.key].flags.append(str(flag))
+        else:
+            preview.flags.append(str(flag))
 
 
 # --- commit ------------------------------------------------------------------------------------------------

@@ -122,7 +122,9 @@ def _preview_response(
     request, context, preview: ImportPreview, token: str, allow_duplicates: bool
 ) -> HttpResponse:
     flagged = [
-        r for r in preview.rows if r.outcome in ("invalid", "duplicate", "skipped") or r.warnings or r.notes
+        r
+        for r in preview.rows
+        if r.outcome in ("invalid", "duplicate", "skipped") or r.warnings or r.notes or r.flags
     ]
     shown = preview.rows[:SHOWN_ROWS]
     shown += [r for r in flagged if r.row > (shown[-1].row if shown else 0)]

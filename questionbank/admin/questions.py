@@ -29,6 +29,8 @@ from questionbank.admin.imports import import_urls
 from questionbank.admin.pages import stats_urls
 from questionbank.admin.search import question_search
 from questionbank.admin.workflow import BULK_ACTIONS, TransitionInline, WorkflowAdmin
+from questionbank.engine.item_checks import item_flags
+from questionbank.item_review import item_of, question_flags
 from questionbank.models import Question, QuestionKind, Status, Tag
 
 # Links on the change list to the pages beside it, by URL name.
@@ -52,6 +54,7 @@ class QuestionAdmin(WorkflowAdmin, CompareVersionAdmin):
         "language",
         "difficulty",
         "tags_summary",
+        "item_checks",
         "updated_at",
         "preview_link",
     ]
@@ -148,6 +151,19 @@ class QuestionAdmin(WorkflowAdmin, CompareVersionAdmin):
         shown = ", ".join((t.code or t.name) for t in tags[:4])
         return shown + (f" +{len(tags) - 4}" if len(tags) > 4 else "")
 
+    @admin.display(description=_("item checks"))
+    def item_checks(self, obj):
+        """The item-writing checks this question fails on its own (the change page adds those across the
+        bank); the codes are explained in docs/item-checks.md."""
+        flags = item_flags(item_of(obj))
+        if not flags:
+            return ""
+        return format_html(
+            '<span class="item-checks" title="{}" style="color:#b45309">⚑ {}</span>',
+            "\n".join(f.message for f in flags),
+            ", ".join(f.check for f in flags),
+        )
+
     @admin.display(description=_("phone"))
     def preview_link(self, obj):
         url = reverse("admin:questionbank_question_preview", args=[quote(obj.pk)])
@@ -192,6 +208,7 @@ class QuestionAdmin(WorkflowAdmin, CompareVersionAdmin):
             extra_context["preview_url"] = reverse(
                 "admin:questionbank_question_preview", args=[quote(obj.pk)]
             )
+            extra_context["item_flags"] = question_flags(obj)
         return super().change_view(request, object_id, form_url, extra_context)
 
     # --- extra views ---

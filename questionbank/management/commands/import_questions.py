@@ -78,12 +78,14 @@ class Command(BaseCommand):
                 self.stdout.write(f"  row {r.row} {outcome}: {r.message}")
             if len(rows) > SHOWN:
                 self.stdout.write(f"  … and {len(rows) - SHOWN} more {outcome} rows")
-        noted = [r for r in preview.rows if r.warnings or (r.notes and r.outcome == Outcome.NEW)]
+        noted = [r for r in preview.rows if r.warnings or r.flags or (r.notes and r.outcome == Outcome.NEW)]
         for r in noted[:SHOWN]:
-            for text in [*r.notes, *r.warnings]:
+            for text in [*r.notes, *r.warnings, *r.flags]:
                 self.stdout.write(f"  row {r.row} note: {text}")
         if len(noted) > SHOWN:
             self.stdout.write(f"  … and {len(noted) - SHOWN} more rows with notes")
+        for text in preview.flags:
+            self.stdout.write(f"  file note: {text}")
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was written.")
             return
