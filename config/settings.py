@@ -9,6 +9,7 @@ deployment still runs on the embedded pieces (see ``config/checks.py``).
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
@@ -110,6 +111,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache ---------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+
+
+def _layer_host(url: str) -> dict[str, Any]:
+    """The layer's Redis host; over TCP its connections are counted for /metrics (quiz_redis_reconnects)."""
+    if not url.startswith(("redis://", "rediss://")):
+        return {"address": url}
+    from quiz.metrics import redis_connection_class
+
+    return {"address": url, "connection_class": redis_connection_class(url)}
+
+
 if REDIS_URL:
     # The pub-sub layer: one PUBLISH per broadcast and no blocking pop per consumer. The core layer
     # dropped sockets under load: a stalled event loop made its blocking pop time out inside a consumer,
@@ -117,7 +129,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_PREFIX", default="jjjquiz")},
+            "CONFIG": {
+                "hosts": [_layer_host(REDIS_URL)],
+                "prefix": env.str("CHANNEL_PREFIX", default="jjjquiz"),
+            },
         }
     }
     CACHES = {
@@ -216,6 +231,8 @@ CONTENT_SECURITY_POLICY = {
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers and Prometheus ask the daphne processes directly, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
     if not SECURE_SSL_REDIRECT:
         # Turned off on purpose: the proxy in front already redirects to HTTPS (docs/deploy.md), so the
         # deploy check's advice to turn it on (security.W008) does not apply.
@@ -251,6 +268,15 @@ QUIZ = {
     # The garbage collector's first threshold in server processes (config/asgi.py); 0 keeps Python's 700.
     "GC_THRESHOLD": env.int("QUIZ_GC_THRESHOLD", default=50_000),
 }
+
+# --- Operations: /health/ and /metrics (docs/operations.md) -------------------------------------------
+# /metrics answers a request that carries "Authorization: Bearer <METRICS_TOKEN>", or that comes from
+# an address in METRICS_ALLOWED_NETWORKS (CIDR list; the daphne process's peer, so scrape the processes'
+# own ports, not through nginx). With neither set, /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+# A check of PostgreSQL or Redis that takes longer than this counts as a failure (503).
+HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=2.0)
 
 LOGGING = {
     "version": 1,

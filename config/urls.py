@@ -3,7 +3,11 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from config import ops
+
 urlpatterns = [
+    path("health/", ops.health, name="health"),
+    path("metrics", ops.prometheus_metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("competitions/", include("competition.urls")),

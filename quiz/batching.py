@@ -14,7 +14,7 @@ import weakref
 
 from django.conf import settings
 
-from quiz import broadcast
+from quiz import broadcast, metrics
 from quiz.services import answers
 from quiz.services.answers import AnswerOutcome, PendingAnswer, answered_message
 from quiz.services.rounds import around_close_when_all_answered
@@ -27,7 +27,8 @@ class AnswerBatcher:
         self.delay = delay
         self.max_size = max_size
         self.count_throttle = count_throttle
-        self._pending: list[tuple[PendingAnswer, asyncio.Future[AnswerOutcome]]] = []
+        # (answer, its future, when it arrived on the monotonic clock: for the ack latency metric)
+        self._pending: list[tuple[PendingAnswer, asyncio.Future[AnswerOutcome], float]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._flushing = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
@@ -36,7 +37,7 @@ class AnswerBatcher:
 
     async def submit(self, answer: PendingAnswer) -> AnswerOutcome:
         future: asyncio.Future[AnswerOutcome] = asyncio.get_running_loop().create_future()
-        self._pending.append((answer, future))
+        self._pending.append((answer, future, time.monotonic()))
         if len(self._pending) >= self.max_size:
             self._schedule(0)
         elif self._timer is None:
@@ -63,16 +64,18 @@ class AnswerBatcher:
             if not batch:
                 return
             try:
-                result = await answers.aanswers_record([answer for answer, _ in batch])
+                result = await answers.aanswers_record([answer for answer, _, _ in batch])
             except Exception as exc:
                 logger.exception("writing %d answers failed", len(batch))
-                for _, future in batch:
+                for _, future, _ in batch:
                     if not future.done():
                         future.set_exception(exc)
+                metrics.ANSWERS.labels("not_stored").inc(len(batch))
                 return
-            for (_, future), outcome in zip(batch, result.outcomes, strict=True):
+            for (_, future, _), outcome in zip(batch, result.outcomes, strict=True):
                 if not future.done():
                     future.set_result(outcome)
+            _count(batch, result.outcomes)
         for round_id, counts in result.answered.items():
             self._publish_count(round_id, counts)
             if counts[2] >= counts[3]:
@@ -107,6 +110,30 @@ class AnswerBatcher:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _count(batch: list[tuple[PendingAnswer, asyncio.Future, float]], outcomes: list[AnswerOutcome]) -> None:
+    """Answers by outcome and their ack latency, for /metrics."""
+    now = time.monotonic()
+    accepted = duplicates = 0
+    refused: dict[str, int] = {}
+    for (_, _, arrived), outcome in zip(batch, outcomes, strict=True):
+        metrics.ACK_SECONDS.observe(now - arrived)
+        if outcome.accepted:
+            if outcome.frame.get("duplicate"):
+                duplicates += 1
+            else:
+                accepted += 1
+        else:
+            code = outcome.frame.get("code", "refused")
+            refused[code] = refused.get(code, 0) + 1
+    metrics.ANSWER_BATCHES.inc()
+    if accepted:
+        metrics.ANSWERS.labels("accepted").inc(accepted)
+    if duplicates:
+        metrics.ANSWERS.labels("duplicate").inc(duplicates)
+    for code, count in refused.items():
+        metrics.ANSWERS.labels(code).inc(count)
 
 
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AnswerBatcher] = weakref.WeakKeyDictionary()

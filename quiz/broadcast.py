@@ -19,6 +19,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from quiz import metrics
+
 logger = logging.getLogger(__name__)
 
 MESSAGE_TYPE = "round.frames"
@@ -105,6 +107,7 @@ class Outbox:
         with self._lock:
             if self._waiting:
                 self._waiting.append((time.monotonic(), round_id, message))
+                self._depth_changed()
                 return
         try:
             self._send(round_id, message)
@@ -112,12 +115,17 @@ class Outbox:
             logger.warning("round %s: publishing failed; will send again when the layer answers", round_id)
             with self._lock:
                 self._waiting.append((time.monotonic(), round_id, message))
+                self._depth_changed()
                 self._start()
 
     def pending(self) -> int:
         """Messages still to send, echoes included."""
         with self._lock:
             return len(self._waiting) + len(self._echoes)
+
+    def _depth_changed(self) -> None:
+        """Call with the lock held: the outbox depth for /metrics."""
+        metrics.OUTBOX.set(len(self._waiting) + len(self._echoes))
 
     def _start(self) -> None:
         if self._worker is None or not self._worker.is_alive():
@@ -163,10 +171,12 @@ class Outbox:
                 echo = {**message, "echo": True}
                 self._echoes.extend((echo_from + after, round_id, echo) for after in self.ECHO_AFTER)
                 self._echoes.sort(key=lambda item: item[0])
+            self._depth_changed()
 
     def _echo(self, item: tuple[float, int, dict[str, Any]]) -> None:
         with self._lock:
             self._echoes.remove(item)
+            self._depth_changed()
         try:
             self._send(item[1], item[2])
         except Exception:

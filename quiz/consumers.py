@@ -17,7 +17,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from quiz import batching, frames, protocol
+from quiz import batching, frames, metrics, protocol
 from quiz.engine.rounds import IllegalTransition
 from quiz.engine.throttle import FrameBucket, Verdict
 from quiz.hub import Sink, get_hub
@@ -57,6 +57,7 @@ class QuizConsumer(AsyncWebsocketConsumer):
             now=time.monotonic(),
         )
         self.closing = False
+        self.closed_by_server = False
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels would run close_old_connections() in a thread before every message; see module docstring.
@@ -66,8 +67,16 @@ class QuizConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        if not self.closed_by_server and not (self.sink is not None and self.sink.dropped):
+            metrics.socket_closed(message.get("code"), by="client")
         await self.disconnect(message.get("code"))
         raise StopConsumer()
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if not self.closed_by_server:
+            self.closed_by_server = True
+            metrics.socket_closed(code if type(code) is int else 1000, by="server")
+        await super().close(code=code, reason=reason)
 
     async def disconnect(self, code: int | None) -> None:
         if self.sink is not None and self.round_id is not None:
@@ -162,13 +171,20 @@ class ContestantConsumer(QuizConsumer):
         elif isinstance(command, protocol.Join | protocol.Resume):
             if self.contestant_id is not None:
                 raise ProtocolError("already_joined", "this socket has already joined a round")
-            token = command.token if isinstance(command, protocol.Resume) else None
-            if isinstance(command, protocol.Join):
-                joined = await ajoin(
-                    pin=command.pin, nickname=command.nickname, code=command.code, key=command.key
-                )
-                token = joined.token
-            await self.start(token)
+            counter = metrics.JOINS if isinstance(command, protocol.Join) else metrics.RESUMES
+            try:
+                if isinstance(command, protocol.Join):
+                    joined = await ajoin(
+                        pin=command.pin, nickname=command.nickname, code=command.code, key=command.key
+                    )
+                    token = joined.token
+                else:
+                    token = command.token
+                outcome = await self.start(token)
+            except REFUSALS as exc:
+                counter.labels(exc.code).inc()
+                raise
+            counter.labels(outcome).inc()
         else:
             if self.contestant_id is None or self.round_id is None:
                 raise ProtocolError("not_joined", "join the round first")
@@ -188,8 +204,10 @@ class ContestantConsumer(QuizConsumer):
                 raise ProtocolError("server_error", "the answer was not stored; send it again") from exc
             await self.send_frame(outcome.frame)
 
-    async def start(self, token: str) -> None:
-        """Subscribe to the token's round first, then read the snapshot: no event falls in between."""
+    async def start(self, token: str) -> str:
+        """Subscribe to the token's round first, then read the snapshot: no event falls in between.
+
+        Returns "welcomed", or "kicked" for a contestant the host removed (their socket is closed)."""
         contestant_id, round_id = token_identity(token)
         await self.subscribe(round_id, contestant_id)
         try:
@@ -198,10 +216,11 @@ class ContestantConsumer(QuizConsumer):
             await self.disconnect(None)
             if exc.code == "kicked":
                 await self.close_with(exc)
-                return
+                return "kicked"
             raise
         self.contestant_id = welcome.contestant_id
         await self.go_live(welcome.frame)
+        return "welcomed"
 
 
 class HostConsumer(QuizConsumer):

@@ -23,7 +23,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from quiz import transport
+from quiz import metrics, transport
 from quiz.broadcast import group_name
 
 logger = logging.getLogger(__name__)
@@ -180,8 +180,10 @@ class Sink:
             self._outbox.clear()
         logger.info("%s socket stopped reading: unsent output over the cap; dropped", self.audience)
         if self._direct is not None:
+            metrics.socket_closed("aborted", by="server")
             self._direct.abort()
         elif self._buffered is not None:
+            metrics.socket_closed("aborted", by="server")
             self._buffered.abort()
         elif self.on_overflow is not None:
             asyncio.get_running_loop().create_task(self.on_overflow())
@@ -293,14 +295,22 @@ class RoundChannel:
         self.delivered_version = max(self.delivered_version, version)
         frames: dict[str, str] = message.get("frames") or {}
         personal: dict[str, str] = message.get("personal") or {}
+        started = time.perf_counter()
+        written = 0
         for audience, text in frames.items():
             frame = Frame(text)  # serialised and framed once for every socket of the audience
-            for sink in list(self.by_audience.get(audience, ())):
+            sinks = list(self.by_audience.get(audience, ()))
+            written += len(sinks)
+            for sink in sinks:
                 sink.write(version, frame)
         for contestant_id, text in personal.items():
             frame = Frame(text)
             for sink in list(self.by_contestant.get(int(contestant_id), ())):
+                written += 1
                 sink.write(version, frame)
+        if written:
+            metrics.FANOUT_SECONDS.observe(time.perf_counter() - started)
+            metrics.FANOUT_SOCKETS.observe(written)
         for contestant_id in message.get("close") or ():
             for sink in list(self.by_contestant.get(contestant_id, ())):
                 if sink.on_close is not None:
@@ -380,22 +390,29 @@ class Hub:
         if channel is None:
             channel = self.rounds[round_id] = RoundChannel(self, round_id)
             channel.add(sink)
+            metrics.socket_opened(round_id, sink.audience)
             try:
                 await channel.subscribe()
             except BaseException:
                 self.rounds.pop(round_id, None)
+                metrics.socket_gone(round_id, sink.audience)
                 raise
         else:
             channel.add(sink)
+            metrics.socket_opened(round_id, sink.audience)
             await channel.ready.wait()
 
     async def detach(self, round_id: int, sink: Sink) -> None:
         channel = self.rounds.get(round_id)
         if channel is None:
             return
+        if sink not in channel.sinks:
+            return
         channel.remove(sink)
+        metrics.socket_gone(round_id, sink.audience)
         if not channel.sinks:
             del self.rounds[round_id]
+            metrics.round_left(round_id, {"contestant", "host", "display"})
             await channel.close()
 
     def watch_deadline(self, round_id: int, deadline_ms: int | None, version: int) -> None:
