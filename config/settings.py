@@ -249,6 +249,9 @@ QUIZ = {
     # means the answer is durable, without a transaction per answer; docs/architecture.md).
     "ANSWER_BATCH_SECONDS": env.float("QUIZ_ANSWER_BATCH_SECONDS", default=0.005),
     "ANSWER_BATCH_MAX": env.int("QUIZ_ANSWER_BATCH_MAX", default=500),
+    # Joins and resumes are served together the same way: one insert and one read of the round per batch.
+    "JOIN_BATCH_SECONDS": env.float("QUIZ_JOIN_BATCH_SECONDS", default=0.005),
+    "JOIN_BATCH_MAX": env.int("QUIZ_JOIN_BATCH_MAX", default=500),
     # Inbound frames longer than this are refused with code "frame_too_large" (docs/protocol.md).
     "MAX_FRAME_BYTES": env.int("QUIZ_MAX_FRAME_BYTES", default=4096),
     # Display and host receive the answered count at most this often per process.

@@ -1,5 +1,8 @@
 """Group commit for answers: collect them for a few milliseconds, write them in one transaction, ack each.
 
+Joins and resumes are served the same way (``Batcher``): a join storm at the start of an event, or every
+phone of a venue coming back at once after its Wi-Fi dropped, costs a few queries per batch, not per phone.
+
 A transaction per answer would cap a burst at the database's commit rate; here 5,000 answers arriving
 together cost a handful of commits. Nothing waiting here has been acked, so nothing acked is ever only in
 memory: a phone whose answer was in a batch that failed gets an error and sends it again.
@@ -11,15 +14,23 @@ import asyncio
 import logging
 import time
 import weakref
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
 from django.conf import settings
 
 from quiz import broadcast, metrics
 from quiz.services import answers
 from quiz.services.answers import AnswerOutcome, PendingAnswer, answered_message
+from quiz.services.contestants import Joined, JoinRequest, acontestants_join
+from quiz.services.errors import QuizError
 from quiz.services.rounds import around_close_when_all_answered
+from quiz.services.snapshots import Welcome, acontestants_resume
 
 logger = logging.getLogger(__name__)
+
+Request = TypeVar("Request")
+Outcome = TypeVar("Outcome")
 
 
 class AnswerBatcher:
@@ -136,7 +147,96 @@ def _count(batch: list[tuple[PendingAnswer, asyncio.Future, float]], outcomes: l
         metrics.ANSWERS.labels(code).inc(count)
 
 
+class Batcher(Generic[Request, Outcome]):
+    """Requests collected for a few milliseconds and served together by ``serve`` (one thread hop).
+
+    ``serve`` returns one outcome per request, in order: the value, or the ``QuizError`` to raise for that
+    request alone. If ``serve`` itself fails, every request of the batch gets its exception.
+    """
+
+    def __init__(
+        self,
+        serve: Callable[[list[Request]], Awaitable[list[Outcome | QuizError]]],
+        *,
+        delay: float,
+        max_size: int,
+    ) -> None:
+        self.serve = serve
+        self.delay = delay
+        self.max_size = max_size
+        self._pending: list[tuple[Request, asyncio.Future[Outcome]]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._flushing = asyncio.Lock()
+        self._tasks: set[asyncio.Task] = set()
+
+    async def submit(self, request: Request) -> Outcome:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._pending.append((request, future))
+        if len(self._pending) >= self.max_size:
+            self._schedule(0)
+        elif self._timer is None:
+            self._schedule(self.delay)
+        return await future
+
+    def _schedule(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = asyncio.get_running_loop().call_later(delay, self._spawn_flush)
+
+    def _spawn_flush(self) -> None:
+        self._timer = None
+        task = asyncio.get_running_loop().create_task(self._flush())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _flush(self) -> None:
+        async with self._flushing:
+            batch, self._pending = self._pending[: self.max_size], self._pending[self.max_size :]
+            if self._pending:
+                self._schedule(0)
+            if not batch:
+                return
+            try:
+                outcomes = await self.serve([request for request, _ in batch])
+            except Exception as exc:
+                logger.exception("serving %d requests together failed", len(batch))
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if isinstance(outcome, QuizError):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AnswerBatcher] = weakref.WeakKeyDictionary()
+_joins: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Batcher] = weakref.WeakKeyDictionary()
+_resumes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Batcher] = weakref.WeakKeyDictionary()
+
+
+def _batcher(registry: weakref.WeakKeyDictionary, serve) -> Batcher:
+    loop = asyncio.get_running_loop()
+    batcher = registry.get(loop)
+    if batcher is None:
+        quiz = settings.QUIZ
+        batcher = registry[loop] = Batcher(
+            serve, delay=quiz["JOIN_BATCH_SECONDS"], max_size=quiz["JOIN_BATCH_MAX"]
+        )
+    return batcher
+
+
+async def ajoin(request: JoinRequest) -> Joined:
+    """Join with the next batch of joins (``contestants_join``); raises the QuizError that refuses it."""
+    return await _batcher(_joins, acontestants_join).submit(request)
+
+
+async def aresume(token: str) -> Welcome:
+    """The ``welcome`` for a reconnect token, with the next batch (``contestants_resume``)."""
+    return await _batcher(_resumes, acontestants_resume).submit(token)
 
 
 def get_batcher() -> AnswerBatcher:

@@ -36,15 +36,15 @@ KEEP_DEADLINE = object()
 def round_message(
     *,
     version: int,
-    frames: dict[str, str],
+    frames: dict[str, str | list[str]],
     personal: dict[str, str] | None = None,
     close: list[int] | None = None,
     deadline: int | object | None = KEEP_DEADLINE,
 ) -> dict[str, Any]:
     """Build a bus message.
 
-    ``frames``: audience -> JSON text; ``personal``: contestant id -> JSON text; ``close``: contestant
-    ids whose sockets are to be closed.
+    ``frames``: audience -> JSON text (or a list of them, sent in order); ``personal``: contestant id -> JSON
+    text; ``close``: contestant ids whose sockets are to be closed.
 
     ``deadline`` (epoch ms, or None for no open clock) tells hubs which close to schedule; messages that
     do not change the round's clock leave it out.

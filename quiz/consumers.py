@@ -23,10 +23,10 @@ from quiz.engine.throttle import FrameBucket, Verdict
 from quiz.hub import Sink, get_hub
 from quiz.protocol import ProtocolError
 from quiz.services.answers import PendingAnswer
-from quiz.services.contestants import ajoin, token_identity
+from quiz.services.contestants import JoinRequest, token_identity
 from quiz.services.errors import QuizError
 from quiz.services.rounds import around_command, around_id_for_pin
-from quiz.services.snapshots import adisplay_snapshot, ahost_snapshot, aresume
+from quiz.services.snapshots import adisplay_snapshot, ahost_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -105,10 +105,10 @@ class QuizConsumer(AsyncWebsocketConsumer):
         )
         await get_hub().attach(round_id, self.sink)
 
-    async def go_live(self, snapshot: dict[str, Any]) -> None:
-        """Send the snapshot, then the events that arrived while it was being read."""
+    async def go_live(self, snapshot: dict[str, Any], text: str | None = None) -> None:
+        """Send the snapshot (or ``text``, its JSON), then the events that arrived while it was read."""
         assert self.sink is not None
-        await self.send_frame(snapshot)
+        await self.send(text_data=text if text is not None else frames.dumps(snapshot))
         await self.sink.go_live(snapshot["version"])
         round_ = snapshot["round"]
         question = round_.get("question")
@@ -174,8 +174,10 @@ class ContestantConsumer(QuizConsumer):
             counter = metrics.JOINS if isinstance(command, protocol.Join) else metrics.RESUMES
             try:
                 if isinstance(command, protocol.Join):
-                    joined = await ajoin(
-                        pin=command.pin, nickname=command.nickname, code=command.code, key=command.key
+                    joined = await batching.ajoin(
+                        JoinRequest(
+                            pin=command.pin, nickname=command.nickname, code=command.code, key=command.key
+                        )
                     )
                     token = joined.token
                 else:
@@ -211,7 +213,7 @@ class ContestantConsumer(QuizConsumer):
         contestant_id, round_id = token_identity(token)
         await self.subscribe(round_id, contestant_id)
         try:
-            welcome = await aresume(token=token)
+            welcome = await batching.aresume(token)
         except QuizError as exc:
             await self.disconnect(None)
             if exc.code == "kicked":
@@ -219,7 +221,7 @@ class ContestantConsumer(QuizConsumer):
                 return "kicked"
             raise
         self.contestant_id = welcome.contestant_id
-        await self.go_live(welcome.frame)
+        await self.go_live(welcome.frame, welcome.text)
         return "welcomed"
 
 

@@ -293,16 +293,17 @@ class RoundChannel:
                 return
             self.recent_ids.append(message_id)
         self.delivered_version = max(self.delivered_version, version)
-        frames: dict[str, str] = message.get("frames") or {}
+        frames: dict[str, str | list[str]] = message.get("frames") or {}
         personal: dict[str, str] = message.get("personal") or {}
         started = time.perf_counter()
         written = 0
-        for audience, text in frames.items():
-            frame = Frame(text)  # serialised and framed once for every socket of the audience
+        for audience, texts in frames.items():
             sinks = list(self.by_audience.get(audience, ()))
-            written += len(sinks)
-            for sink in sinks:
-                sink.write(version, frame)
+            for text in [texts] if isinstance(texts, str) else texts:
+                frame = Frame(text)  # serialised and framed once for every socket of the audience
+                written += len(sinks)
+                for sink in sinks:
+                    sink.write(version, frame)
         for contestant_id, text in personal.items():
             frame = Frame(text)
             for sink in list(self.by_contestant.get(int(contestant_id), ())):

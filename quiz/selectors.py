@@ -236,6 +236,21 @@ def current_answer(contestant_id: int, round_: Round) -> dict[str, Any] | None:
     return None if stored is None else {"question": round_.current_index, **stored}
 
 
+def current_answers(contestant_ids: list[int], round_: Round) -> dict[int, dict[str, Any]]:
+    """``current_answer`` for many contestants of one round, in one query: contestant id -> answer."""
+    if round_.current_index is None or not contestant_ids:
+        return {}
+    rows = Answer.objects.filter(
+        contestant_id__in=contestant_ids,
+        question__round_id=round_.id,
+        question__position=round_.current_index,
+    ).values_list("contestant_id", "choices", "received_at")
+    return {
+        contestant_id: {"question": round_.current_index, "choices": choices, "received_at": received_at}
+        for contestant_id, choices, received_at in rows
+    }
+
+
 def round_for_pin(pin: str) -> Round | None:
     return Round.objects.filter(pin=pin).exclude(phase=Phase.FINISHED).first()
 

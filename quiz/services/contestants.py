@@ -8,6 +8,7 @@ round is the competition's rule, asked through ``quiz.hooks``.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +28,16 @@ class Joined:
     contestant_id: int
     round_id: int
     token: str
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    """One phone's ``join`` frame: a PIN with a nickname (and the phone's join key), or with a code."""
+
+    pin: str
+    nickname: str | None = None
+    code: str | None = None
+    key: str | None = None
 
 
 def contestant_token(contestant: Contestant) -> str:
@@ -61,41 +72,158 @@ def contestant_join(
 ) -> Joined:
     """Join a live round by PIN with a nickname (open rounds) or a contestant code (registered).
 
-    Returns the contestant's identity and reconnect token; the snapshot comes from ``contestant_resume``,
+    One join on its own; phones' joins are served in batches by ``contestants_join`` (``quiz.batching``),
+    with the same outcome for each.
+    """
+    outcome = contestants_join([JoinRequest(pin=pin, nickname=nickname, code=code, key=key)])[0]
+    if isinstance(outcome, QuizError):
+        raise outcome
+    return outcome
+
+
+def contestants_join(requests: Sequence[JoinRequest]) -> list[Joined | QuizError]:
+    """Serve many joins at once: for each request, in order, what joining alone would return or raise.
+
+    One read per PIN, one read of the nicknames already taken and one insert for the new contestants of a
+    round, and one bus message telling its host and display about all of them. The unique constraint on
+    (round, nickname) stays the judge: when another process took a name between the read and the insert,
+    the batch's contestants are inserted one at a time instead.
+
+    Returns each contestant's identity and reconnect token; the snapshot comes from ``contestant_resume``,
     taken after the socket has subscribed to the round so no event can fall between the two.
 
     ``key`` is the phone's own random join key. A phone whose connection dropped before the ``welcome``
     sends the same join again: with the same nickname and key it is the same contestant, not a clash.
     """
-    round_ = selectors.round_for_pin(pin)
-    if round_ is None:
-        raise QuizError("wrong_pin", "no live round has that PIN")
-    if code is not None:
-        if round_.join_mode == Round.JoinMode.OPEN:
-            raise QuizError("join_mode", "this round is open: join with a nickname")
-        card = hooks.code_card(round_, code.strip().upper())
-        if card is None:
-            raise QuizError("code_unknown", "no contestant is registered with that code")
-        if not hooks.may_join(round_, card):
-            raise QuizError("not_in_match", "your team does not play in this match")
-        contestant = Contestant.objects.filter(round=round_, registration_id=card.registration_id).first()
-        if contestant is not None:  # joining again with one's code is a resume
-            refuse_if_kicked(contestant)
-        else:
-            name = nicknames.normalise(card.name)[: nicknames.MAX_LENGTH]
-            contestant = _create_contestant(
-                round_, name, registration_id=card.registration_id, team=(card.team_id, card.team_name)
-            )
-    else:
-        if round_.join_mode == Round.JoinMode.REGISTERED:
-            raise QuizError("join_mode", "this round is for registered contestants: join with your code")
+    results: list[Joined | QuizError | None] = [None] * len(requests)
+    rounds = {pin: selectors.round_for_pin(pin) for pin in {request.pin for request in requests}}
+    by_round: dict[int, tuple[Round, list[tuple[int, str, str]]]] = {}
+    for position, request in enumerate(requests):
+        round_ = rounds[request.pin]
         try:
-            name = nicknames.validate(nickname or "")
-        except nicknames.NicknameError as exc:
-            raise QuizError(exc.code, exc.message) from None
-        # A repeated join is found only when the nickname clashes, so a first join costs no extra query.
-        contestant = _create_contestant(round_, name, registration_id=None, team=(None, None), key=key)
+            if round_ is None:
+                raise QuizError("wrong_pin", "no live round has that PIN")
+            if request.code is not None:
+                results[position] = _join_with_code(round_, request.code)
+                continue
+            if round_.join_mode == Round.JoinMode.REGISTERED:
+                raise QuizError("join_mode", "this round is for registered contestants: join with your code")
+            try:
+                name = nicknames.validate(request.nickname or "")
+            except nicknames.NicknameError as exc:
+                raise QuizError(exc.code, exc.message) from None
+        except QuizError as exc:
+            results[position] = exc
+            continue
+        by_round.setdefault(round_.id, (round_, []))[1].append((position, name, request.key or ""))
+    for round_, wanted in by_round.values():
+        _join_with_nicknames(round_, wanted, results)
+    assert all(result is not None for result in results)
+    return results  # type: ignore[return-value]
+
+
+def _join_with_code(round_: Round, code: str) -> Joined:
+    if round_.join_mode == Round.JoinMode.OPEN:
+        raise QuizError("join_mode", "this round is open: join with a nickname")
+    card = hooks.code_card(round_, code.strip().upper())
+    if card is None:
+        raise QuizError("code_unknown", "no contestant is registered with that code")
+    if not hooks.may_join(round_, card):
+        raise QuizError("not_in_match", "your team does not play in this match")
+    contestant = Contestant.objects.filter(round=round_, registration_id=card.registration_id).first()
+    if contestant is not None:  # joining again with one's code is a resume
+        refuse_if_kicked(contestant)
+    else:
+        name = nicknames.normalise(card.name)[: nicknames.MAX_LENGTH]
+        contestant = _create_contestant(
+            round_, name, registration_id=card.registration_id, team=(card.team_id, card.team_name)
+        )
     return Joined(contestant.id, round_.id, contestant_token(contestant))
+
+
+NICKNAME_TAKEN = ("nickname_taken", "someone in this round already has that nickname")
+
+
+def _same_phone(contestant: Contestant, key: str) -> Joined | QuizError:
+    """A join whose nickname is taken: the same phone asking again (same join key), or a clash."""
+    if not key or contestant.join_key != key:
+        return QuizError(*NICKNAME_TAKEN)
+    if contestant.kicked_at is not None:
+        return QuizError("kicked", "the host removed you from this round")
+    return Joined(contestant.id, contestant.round_id, contestant_token(contestant))
+
+
+def _join_with_nicknames(
+    round_: Round, wanted: list[tuple[int, str, str]], results: list[Joined | QuizError | None]
+) -> None:
+    """Nickname joins for one round: ``wanted`` is (position in the batch, nickname, join key)."""
+    first: dict[str, int] = {}  # nickname -> the position that asked for it first in this batch
+    repeats: list[tuple[int, str, str]] = []
+    for position, name, key in wanted:
+        if name in first:
+            repeats.append((position, name, key))
+        else:
+            first[name] = position
+    taken = {c.nickname: c for c in Contestant.objects.filter(round=round_, nickname__in=list(first))}
+    new: list[tuple[int, Contestant]] = []
+    for position, name, key in wanted:
+        if first.get(name) != position:
+            continue
+        if name in taken:
+            results[position] = _same_phone(taken[name], key)
+        else:
+            new.append((position, Contestant(round=round_, nickname=name, join_key=key)))
+    if new:
+        _insert(round_, new, results)
+    made = {c.nickname: c for _, c in new if c.pk is not None}
+    for position, name, key in repeats:  # the first asker of each nickname in the batch has it now
+        holder = made.get(name) or taken.get(name)
+        results[position] = _same_phone(holder, key) if holder is not None else QuizError(*NICKNAME_TAKEN)
+
+
+def _insert(
+    round_: Round, new: list[tuple[int, Contestant]], results: list[Joined | QuizError | None]
+) -> None:
+    """One insert for the batch's new contestants of a round and one message to its host and display."""
+    try:
+        with transaction.atomic():
+            Contestant.objects.bulk_create([contestant for _, contestant in new])
+            participants = selectors.active_contestants(round_.id).count()
+            first = participants - len(new) + 1
+            joined = [
+                frames.contestant_frame(
+                    version=round_.version,
+                    event="joined",
+                    contestant={"id": c.id, "nickname": c.nickname, "team": None},
+                    participants=first + number,
+                )
+                for number, (_, c) in enumerate(new)
+            ]
+            broadcast.publish_on_commit(
+                round_.id,
+                broadcast.round_message(version=round_.version, frames={"host": joined, "display": joined}),
+            )
+    except IntegrityError:
+        # Another process took one of these nicknames since they were read: one at a time, each judged
+        # by the unique constraint on its own.
+        for position, contestant in new:
+            contestant.pk = None
+            try:
+                made = _create_contestant(
+                    round_,
+                    contestant.nickname,
+                    registration_id=None,
+                    team=(None, None),
+                    key=contestant.join_key,
+                )
+            except QuizError as exc:
+                results[position] = exc
+                continue
+            contestant.pk = made.pk
+            results[position] = Joined(made.id, round_.id, contestant_token(made))
+        return
+    for position, contestant in new:
+        results[position] = Joined(contestant.id, round_.id, contestant_token(contestant))
 
 
 def _repeated_join(round_: Round, nickname: str, key: str | None) -> Contestant | None:
@@ -189,3 +317,4 @@ def contestant_kick(*, round_id: int, contestant_id: int, actor, now: datetime) 
 
 
 ajoin = database_sync_to_async(contestant_join)
+acontestants_join = database_sync_to_async(contestants_join)
