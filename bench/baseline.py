@@ -189,9 +189,12 @@ class Baseline:
             async for text in ws:
                 frame = json.loads(text)
                 kind = frame.get("type")
-                if kind == "join":
-                    cid = self.next_id
-                    self.next_id += 1
+                if kind in ("join", "resume"):
+                    if kind == "join":
+                        cid = self.next_id
+                        self.next_id += 1
+                    else:  # the token is the id: no signature, no lookup (a ceiling, not a design)
+                        cid = int(frame.get("token") or 0)
                     self.ids[ws] = cid
                     self.phones.add(ws)
                     await ws.send(
@@ -199,6 +202,7 @@ class Baseline:
                             {
                                 "type": "welcome",
                                 "version": self.version,
+                                "token": str(cid),
                                 "me": {"id": cid, "nickname": frame.get("nickname")},
                             }
                         )
@@ -320,6 +324,7 @@ async def amain(args, questions: list[dict]) -> None:
     )
     await store.open()
     server = Baseline(store, questions)
+    server.next_id = args.first_id
     # No compression (the load client does not offer it either) and no pings during a run.
     async with serve(
         server.handler,
@@ -339,15 +344,27 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--store", required=True)
     parser.add_argument("--questions", required=True, help="JSON list of the round's questions")
+    parser.add_argument(
+        "--loop",
+        choices=["asyncio", "uvloop"],
+        default="asyncio",
+        help="the event loop the quiz server ran on",
+    )
+    parser.add_argument("--index", type=int, default=0, help="which of several baseline processes this is")
     args = parser.parse_args()
+    global TABLE
+    if args.index:  # each process its own table and its own range of contestant ids
+        TABLE = f"{TABLE}_{args.index}"
+    args.first_id = 1 + args.index * 10_000_000
     procstat.raise_nofile()
-    try:
+    runner = asyncio.run
+    if args.loop == "uvloop":
         import uvloop
-    except ImportError:
-        uvloop = None
-    print(f"loop: {'uvloop' if uvloop else 'asyncio'}", flush=True)
+
+        runner = uvloop.run
+    print(f"loop: {args.loop}", flush=True)
     questions = json.loads(Path(args.questions).read_text(encoding="utf-8"))
-    (uvloop.run if uvloop else asyncio.run)(amain(args, questions))
+    runner(amain(args, questions))
 
 
 if __name__ == "__main__":

@@ -129,6 +129,8 @@ def verify(setup_data: dict, record: dict) -> dict:
         and not rule.get("streak_bonus")
         and rule.get("wrong_penalty", 0) == 0
         and rule.get("multiple", "all_or_nothing") == "all_or_nothing"
+        and rule.get("tie_breaks", ["points", "correct", "correct_time"])
+        == ["points", "correct", "correct_time"]
     )
     if not supported:
         problems.append(f"scoring rule not covered by the bench's recomputation: {rule}")
@@ -145,6 +147,46 @@ def verify(setup_data: dict, record: dict) -> dict:
     contestants_in_db = Contestant.objects.filter(round_id=round_id).count()
     revealed = sorted(int(i) for i in record.get("revealed", []))
 
+    # Every contestant's running totals after each revealed question, to rank them independently:
+    # points, then correct answers, then time spent on correct answers (the default tie-break chain).
+    totals: dict[int, list[int]] = {
+        cid: [0, 0, 0]
+        for cid in Contestant.objects.filter(round_id=round_id, kicked_at__isnull=True).values_list(
+            "id", flat=True
+        )
+    }
+    ranks_after: dict[int, dict[int, int]] = {}
+    points_of: dict[tuple[int, int], int] = {}
+    for q_index in revealed:
+        q = questions[q_index]
+        allowed = max(int((q.deadline - q.opened_at).total_seconds() * 1000), 1)
+        for (cid, position), row in stored.items():
+            if position != q_index or cid not in totals:
+                continue
+            correct = sorted(row["choices"]) == sorted(q.correct)
+            points = points_for(
+                correct=correct,
+                elapsed_ms=row["elapsed_ms"],
+                time_allowed_ms=allowed,
+                points=P * q.weight,
+                full_within_ms=full_within,
+            )
+            points_of[(cid, q_index)] = points
+            totals[cid][0] += points
+            if correct:
+                totals[cid][1] += 1
+                totals[cid][2] += row["elapsed_ms"]
+        order = sorted(totals.items(), key=lambda item: (-item[1][0], -item[1][1], item[1][2]))
+        ranks: dict[int, int] = {}
+        previous, rank = None, 0
+        for position, (cid, (points, correct_count, time_ms)) in enumerate(order, start=1):
+            if (points, correct_count, time_ms) != previous:
+                rank, previous = position, (points, correct_count, time_ms)
+            ranks[cid] = rank
+        ranks_after[q_index] = ranks
+
+    rank_mismatch = points_mismatch = ranks_checked = 0
+    elapsed_checked = elapsed_outside = 0
     answers_sent = answers_acked = 0
     acked_not_stored = sent_not_acked = choices_mismatch = 0
     result_missing = score_mismatch = correct_flag_mismatch = scores_checked = 0
@@ -171,6 +213,18 @@ def verify(setup_data: dict, record: dict) -> dict:
                         acked_not_stored += 1
                         if len(examples) < 10:
                             examples.append(f"contestant {cid} q{q_index}: acked {ack} but not stored")
+                bounds = (phone.get("elapsed_bounds_ms") or {}).get(key)
+                if row is not None and bounds is not None:
+                    # The stored time must lie within what the load client measured itself (1 ms rounding).
+                    elapsed_checked += 1
+                    low, high = bounds
+                    if not low - 1 <= row["elapsed_ms"] <= high + 1:
+                        elapsed_outside += 1
+                        if len(examples) < 10:
+                            examples.append(
+                                f"contestant {cid} q{q_index}: stored elapsed {row['elapsed_ms']} ms,"
+                                f" client measured {low}..{high} ms"
+                            )
                 if row is not None and sorted(row["choices"]) != sorted(sent):
                     choices_mismatch += 1
                     if len(examples) < 10:
@@ -201,6 +255,21 @@ def verify(setup_data: dict, record: dict) -> dict:
                     )
             if got.get("correct") != correct:
                 correct_flag_mismatch += 1
+            ranks_checked += 1
+            if got.get("points") != points_of.get((cid, q_index), 0):
+                points_mismatch += 1
+                if len(examples) < 10:
+                    examples.append(
+                        f"contestant {cid} q{q_index}: result points {got.get('points')}, "
+                        f"recomputed {points_of.get((cid, q_index), 0)}"
+                    )
+            if got.get("rank") != ranks_after[q_index].get(cid):
+                rank_mismatch += 1
+                if len(examples) < 10:
+                    examples.append(
+                        f"contestant {cid} q{q_index}: rank {got.get('rank')},"
+                        f" recomputed {ranks_after[q_index].get(cid)}"
+                    )
     stored_unknown = sum(1 for key in stored if key not in sent_keys)
     verified = (
         supported
@@ -212,6 +281,7 @@ def verify(setup_data: dict, record: dict) -> dict:
         and acked_not_stored == 0
         and stored_unknown == 0
     )
+    ranks_verified = ranks_checked > 0 and rank_mismatch == 0 and points_mismatch == 0
     return {
         "contestants_in_db": contestants_in_db,
         "answers_in_db": len(stored),
@@ -227,6 +297,12 @@ def verify(setup_data: dict, record: dict) -> dict:
         "correct_flag_mismatch": correct_flag_mismatch,
         "result_frames_missing": result_missing,
         "scores_verified": verified,
+        "ranks_checked": ranks_checked,
+        "rank_mismatch": rank_mismatch,
+        "points_mismatch": points_mismatch,
+        "ranks_verified": ranks_verified,
+        "elapsed_checked": elapsed_checked,
+        "elapsed_outside_client_bounds": elapsed_outside,
         "rule": rule,
         "problems": problems,
         "examples": examples,

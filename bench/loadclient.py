@@ -9,6 +9,10 @@ The same phases run against the quiz servers and the raw baseline (``bench/basel
    ``state`` frame with event ``question.opened`` for i. Then every contestant answers at once (resending
    on ``server_error``); ``ack_all`` = first answer sent -> last ack back. Then ``reveal`` (each contestant
    must get its ``result`` frame) and ``leaderboard``.
+3. reconnect storm (after the first question's answers, while it is still open): every phone's connection
+   is dropped at once, and every phone reconnects (``concurrency`` in flight) and resumes with its token;
+   ``reconnect_all_s`` = the drop -> the last ``welcome``. A resumed phone's ``welcome`` must carry the
+   answer it had acked (quiz servers).
 Throughout: sockets closed by the other side are counted as dropped, and any frame carrying a question's
 key (``correct`` / ``explanation``) before that question's reveal, or a ``result`` before it, is a leak.
 
@@ -84,6 +88,7 @@ class Waiter:
 class Phone:
     __slots__ = (
         "acked",
+        "acked_at",
         "cid",
         "close_info",
         "done",
@@ -91,12 +96,16 @@ class Phone:
         "idx",
         "joined",
         "opened_at",
+        "reconnecting",
         "resends",
         "results",
+        "resumed_answer",
         "revealed",
         "seen",
         "sent",
+        "sent_at",
         "sent_text",
+        "token",
         "welcome",
         "ws",
     )
@@ -115,6 +124,11 @@ class Phone:
         self.sent: dict[int, list[int]] = {}
         self.sent_text: dict[int, str] = {}
         self.acked: dict[int, dict[str, Any]] = {}
+        self.acked_at: dict[int, float] = {}
+        self.sent_at: dict[int, float] = {}
+        self.token: str | None = None
+        self.reconnecting = False
+        self.resumed_answer: dict[str, Any] | None = None
         self.results: dict[int, dict[str, Any]] = {}
         self.done: set[int] = set()  # questions whose answer got a final reply (ack or refusal)
         self.resends = 0
@@ -216,6 +230,7 @@ class LoadClient:
         self.host_frames: dict[str, int] = {}
         self.host_dropped = False
         self.opened_frame_bytes: dict[int, int] = {}
+        self.open_sent_at: dict[int, float] = {}
         self.profiler = Profiler(
             cfg.get("py_spy"), self.pids, cfg.get("profile_dir"), cfg.get("py_spy_native")
         )
@@ -266,6 +281,7 @@ class LoadClient:
                     "received_at": frame.get("received_at"),
                     "duplicate": frame.get("duplicate"),
                 }
+                phone.acked_at[index] = t
                 if sorted(frame.get("choices") or []) != sorted(phone.sent[index]):
                     self.ack_mismatch += 1
                 self._final(phone, index, t)
@@ -286,6 +302,8 @@ class LoadClient:
                 self.unexpected_errors[code] = self.unexpected_errors.get(code, 0) + 1
         elif kind == "welcome":
             phone.cid = (frame.get("me") or {}).get("id")
+            phone.token = frame.get("token", phone.token)
+            phone.resumed_answer = (frame.get("me") or {}).get("answer")
             self._check_round(phone, frame)
             if phone.welcome is not None and not phone.welcome.done():
                 phone.welcome.set_result(t)
@@ -324,6 +342,8 @@ class LoadClient:
             self.unexpected_errors[name] = self.unexpected_errors.get(name, 0) + 1
 
     def _lost(self, phone: Phone, code: int | None, reason: str) -> None:
+        if phone.reconnecting:
+            return  # the storm dropped it on purpose
         if not self.stopping and phone.joined and not phone.dropped:
             phone.dropped = True
             phone.close_info = f"{code} {reason}"[:120]
@@ -333,28 +353,32 @@ class LoadClient:
     # --- host ------------------------------------------------------------------------------------------
 
     async def host_connect(self) -> None:
-        port = self.ports[0]
-        url = f"ws://127.0.0.1:{port}{self.cfg['host_path']}"
+        """One host socket; against several baseline processes one per process (each has its own phones)."""
+        ports = self.ports if self.cfg["mode"] == "baseline" else self.ports[:1]
         headers = {"Cookie": f"sessionid={self.cfg['session_key']}"} if self.cfg.get("session_key") else {}
-        self.host = await connect(
-            url,
-            origin=ORIGIN,
-            additional_headers=headers,
-            compression=None,
-            proxy=None,
-            ping_interval=None,
-            open_timeout=30,
-            max_size=2**24,
-            max_queue=None,
-        )
-        first = json.loads(await asyncio.wait_for(self.host.recv(), 30))
-        if first.get("type") not in ("snapshot", "hello"):
-            raise RuntimeError(f"host socket refused: {first}")
-        asyncio.get_running_loop().create_task(self._host_read())
+        self.hosts = []
+        for port in ports:
+            host = await connect(
+                f"ws://127.0.0.1:{port}{self.cfg['host_path']}",
+                origin=ORIGIN,
+                additional_headers=headers,
+                compression=None,
+                proxy=None,
+                ping_interval=None,
+                open_timeout=30,
+                max_size=2**24,
+                max_queue=None,
+            )
+            first = json.loads(await asyncio.wait_for(host.recv(), 30))
+            if first.get("type") not in ("snapshot", "hello"):
+                raise RuntimeError(f"host socket refused: {first}")
+            self.hosts.append(host)
+            asyncio.get_running_loop().create_task(self._host_read(host))
+        self.host = self.hosts[0]
 
-    async def _host_read(self) -> None:
+    async def _host_read(self, host) -> None:
         try:
-            async for text in self.host:
+            async for text in host:
                 frame = json.loads(text)
                 kind = frame.get("type")
                 self.host_frames[kind] = self.host_frames.get(kind, 0) + 1
@@ -363,7 +387,9 @@ class LoadClient:
                     and self.host_reply is not None
                     and not self.host_reply.done()
                 ):
-                    self.host_reply.set_result((now(), frame))
+                    self.host_replies.append(frame)
+                    if len(self.host_replies) >= len(self.hosts):
+                        self.host_reply.set_result((now(), frame))
         except ConnectionClosed:
             pass
         finally:
@@ -371,13 +397,15 @@ class LoadClient:
                 self.host_dropped = True
 
     async def host_send(self, action: str, question: int | None = None) -> tuple[float, asyncio.Future]:
+        """Send a host command (to every host socket); the future resolves when all of them replied."""
         self.host_reply = asyncio.get_running_loop().create_future()
+        self.host_replies: list[dict[str, Any]] = []
         frame: dict[str, Any] = {"type": action}
         if question is not None:
             frame["question"] = question
         text = json.dumps(frame)
         t0 = now()
-        await self.host.send(text)
+        await asyncio.gather(*(host.send(text) for host in self.hosts))
         return t0, self.host_reply
 
     async def host_reply_within(self, reply: asyncio.Future, t0: float) -> dict[str, Any]:
@@ -405,28 +433,15 @@ class LoadClient:
 
         async def join(phone: Phone) -> None:
             async with sem:
-                port = self.ports[phone.idx % len(self.ports)]
                 try:
-                    phone.welcome = loop.create_future()
-                    phone.ws = await asyncio.wait_for(
-                        WSClient.connect(
-                            "127.0.0.1",
-                            port,
-                            path,
-                            origin=ORIGIN,
-                            headers=None,
-                            on_text=lambda text: self._received(phone, text),
-                            on_lost=lambda code, reason: self._lost(phone, code, reason),
-                        ),
-                        self.timeout,
-                    )
-                    phone.ws.send(
+                    await self.connect_and_send(
+                        phone,
+                        path,
                         json.dumps(
                             {"type": "join", "pin": pin, "nickname": f"选手{phone.idx:05d}"},
                             ensure_ascii=False,
-                        )
+                        ),
                     )
-                    await asyncio.wait_for(phone.welcome, self.timeout)
                     phone.joined = phone.ws.is_open
                 except Exception as exc:
                     name = type(exc).__name__
@@ -454,6 +469,84 @@ class LoadClient:
             "joins_per_s": round(joined / (last - t0), 1) if last > t0 else None,
         }
 
+    async def connect_and_send(self, phone: Phone, path: str, text: str) -> None:
+        """Open the phone's socket (to its process), send ``text``, wait for the ``welcome``."""
+        port = self.ports[phone.idx % len(self.ports)]
+        phone.welcome = asyncio.get_running_loop().create_future()
+        phone.ws = await asyncio.wait_for(
+            WSClient.connect(
+                "127.0.0.1",
+                port,
+                path,
+                origin=ORIGIN,
+                headers=None,
+                on_text=lambda text: self._received(phone, text),
+                on_lost=lambda code, reason: self._lost(phone, code, reason),
+            ),
+            self.timeout,
+        )
+        phone.ws.send(text)
+        await asyncio.wait_for(phone.welcome, self.timeout)
+
+    async def reconnect_all(self, index: int) -> dict[str, Any]:
+        """Drop every live phone's connection at once, then time until each has resumed (its ``welcome``)."""
+        phones = [p for p in self.live() if p.token]
+        sem = asyncio.Semaphore(self.cfg["concurrency"])
+        errors: dict[str, int] = {}
+        mismatched = 0
+
+        async def resume(phone: Phone) -> None:
+            nonlocal mismatched
+            async with sem:
+                try:
+                    await self.connect_and_send(
+                        phone, self.cfg["play_path"], json.dumps({"type": "resume", "token": phone.token})
+                    )
+                except Exception as exc:
+                    key = f"{type(exc).__name__}: {str(exc)[:80]}"
+                    errors[key] = errors.get(key, 0) + 1
+                    phone.dropped, phone.close_info = True, f"resume failed: {key}"[:120]
+                    return
+                finally:
+                    phone.reconnecting = False
+                acked = phone.acked.get(index)
+                if self.cfg["mode"] == "ours" and acked is not None:
+                    again = phone.resumed_answer or {}
+                    if again.get("question") != index or sorted(again.get("choices") or []) != sorted(
+                        acked["choices"]
+                    ):
+                        mismatched += 1
+
+        await self.profiler.start("reconnect")
+        window = Window(self.pids)
+        t0 = now()
+        for phone in phones:
+            phone.reconnecting = True
+            phone.ws.abort()
+        tasks = [asyncio.get_running_loop().create_task(resume(p)) for p in phones]
+        _, pending = await asyncio.wait(tasks, timeout=self.cfg["join_timeout"])
+        for task in pending:
+            task.cancel()
+        if pending:
+            errors["reconnect phase budget exceeded"] = len(pending)
+            await asyncio.wait(pending, timeout=10)
+        cpu = window.close()
+        await self.profiler.stop()
+        back = [
+            p.welcome.result()
+            for p in phones
+            if p.welcome.done() and not p.welcome.cancelled() and p.welcome.exception() is None
+        ]
+        return {
+            "expected": len(phones),
+            "resumed": len(back),
+            "reconnect_all_s": round(max(back) - t0, 3) if back else None,
+            "resumes_per_s": round(len(back) / (max(back) - t0), 1) if back and max(back) > t0 else None,
+            "errors": errors,
+            "welcome_answer_mismatch": mismatched,
+            **cpu,
+        }
+
     def answer_text(self, phone: Phone, index: int) -> tuple[list[int], str]:
         n_choices = len(self.cfg["questions"][index]["choices"])
         choices = [(phone.idx + index) % n_choices]
@@ -475,6 +568,7 @@ class LoadClient:
         await self.profiler.start(f"broadcast{index}")
         window = Window(self.pids)
         t0, reply = await self.host_send("open", index)
+        self.open_sent_at[index] = t0
         complete = await waiter.wait(self.timeout)
         cpu = window.close()
         await self.profiler.stop()
@@ -507,6 +601,7 @@ class LoadClient:
         window = Window(self.pids)
         t0 = now()
         for phone, text in texts:
+            phone.sent_at[index] = now()
             self._send(phone, text)
         t_sent = now()
         complete = await waiter.wait(self.timeout)
@@ -533,6 +628,9 @@ class LoadClient:
             "duplicate_acks": sum(1 for p in acked if p.acked[index].get("duplicate")),
             **cpu,
         }
+        # -- the reconnect storm, once, while the first question is still open
+        if index == 0 and self.cfg.get("reconnect", True):
+            out["reconnect"] = await self.reconnect_all(index)
         # -- reveal: every contestant gets the state frame and its own result
         live = self.live()
         revealed = self.waiters[("revealed", index)] = Waiter(len(live))
@@ -568,10 +666,14 @@ class LoadClient:
             return None
         _, reply = await self.host_send("stats")
         try:
-            _, frame = await asyncio.wait_for(reply, self.timeout)
+            await asyncio.wait_for(reply, self.timeout)
         except TimeoutError:
             return None
-        return frame.get("stats")
+        totals: dict[str, int] = {}
+        for frame in self.host_replies:
+            for key, value in (frame.get("stats") or {}).items():
+                totals[key] = totals.get(key, 0) + value
+        return totals
 
     async def run(self) -> dict[str, Any]:
         self.current_question: int | None = None
@@ -616,6 +718,17 @@ class LoadClient:
                     "dropped": p.dropped,
                     "sent": {str(i): c for i, c in p.sent.items()},
                     "acked": {str(i): a for i, a in p.acked.items()},
+                    # What this client measured of each answer's time on the server's clock: at least from
+                    # the question's arrival here to the answer's sending, at most from the host's "open"
+                    # to the ack's arrival (bench.django_tasks verify checks the stored elapsed time).
+                    "elapsed_bounds_ms": {
+                        str(i): [
+                            ms(p.sent_at[i] - p.opened_at[i]),
+                            ms(p.acked_at[i] - self.open_sent_at[i]),
+                        ]
+                        for i in p.acked
+                        if i in p.sent_at and i in p.opened_at and i in self.open_sent_at
+                    },
                     "results": {str(i): r for i, r in p.results.items()},
                 }
                 for p in self.phones
@@ -629,9 +742,10 @@ class LoadClient:
         for phone in self.phones:
             if phone.ws is not None:
                 phone.ws.abort()
-        transport = getattr(self.host, "transport", None)
-        if transport is not None:
-            transport.abort()
+        for host in getattr(self, "hosts", []):
+            transport = getattr(host, "transport", None)
+            if transport is not None:
+                transport.abort()
         await asyncio.sleep(0.2)
 
 
@@ -646,12 +760,14 @@ async def amain(cfg: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     cfg = json.loads(Path(sys.argv[1]).read_text())
     nofile = procstat.raise_nofile()
-    try:
-        import uvloop
+    runner, loop_name = asyncio.run, "asyncio"
+    if cfg.get("client_loop", "uvloop") == "uvloop":
+        try:
+            import uvloop
 
-        runner, loop_name = uvloop.run, "uvloop"
-    except ImportError:
-        runner, loop_name = asyncio.run, "asyncio"
+            runner, loop_name = uvloop.run, "uvloop"
+        except ImportError:
+            pass
     t0 = now()
     result = runner(amain(cfg))
     result["client"] = {

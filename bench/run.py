@@ -38,7 +38,9 @@ VAR = ROOT / "var" / "bench"
 RESULTS = Path(__file__).resolve().parent / "results"
 PY = sys.executable
 PG_ADMIN_URL = scratch.PG_ADMIN_URL
-PG_BENCH_DB = "jjjquiz_bench"
+PG_BENCH_DB = os.environ.get(
+    "BENCH_DB", "jjjquiz_bench"
+)  # a run of its own: BENCH_DB=..., BENCH_REDIS_URL=...
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SERVER_ENV = {
     "DEBUG": "false",
@@ -47,7 +49,9 @@ SERVER_ENV = {
     "SERVE_STATIC": "false",
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "PYTHONUNBUFFERED": "1",
+    "METRICS_ALLOWED_NETWORKS": "127.0.0.1/32",  # the scraper below reads /metrics like Prometheus would
 }
+SCRAPE_SECONDS = 5.0
 
 
 def say(text: str) -> None:
@@ -186,6 +190,8 @@ def server_command(server: str, port: int) -> list[str]:
         "-m",
         "uvicorn",
         "config.asgi:application",
+        "--loop",
+        "asyncio",  # the loop daphne runs on and the baseline is pinned to
         "--host",
         "127.0.0.1",
         "--port",
@@ -221,7 +227,7 @@ def run_client(cfg: dict, name: str, procs: Processes, env: dict[str, str]) -> d
     cfg_path.write_text(json.dumps(cfg, ensure_ascii=False))
     log = VAR / f"client-{name}.log"
     proc = procs.start([PY, "-m", "bench.loadclient", str(cfg_path)], env, log)
-    budget = cfg["join_timeout"] + cfg["phase_timeout"] * (1 + 8 * cfg["k"]) + 120
+    budget = 2 * cfg["join_timeout"] + cfg["phase_timeout"] * (1 + 8 * cfg["k"]) + 120  # joins, the storm
     try:
         proc.wait(timeout=budget)
     except subprocess.TimeoutExpired:
@@ -233,6 +239,61 @@ def run_client(cfg: dict, name: str, procs: Processes, env: dict[str, str]) -> d
             f"load client ({name}) failed ({proc.returncode}):\n{log.read_text(errors='replace')[-4000:]}"
         )
     return json.loads(out.read_text())
+
+
+class Scraper:
+    """Reads every server's /metrics every few seconds during the run, as Prometheus would (--metrics on)."""
+
+    def __init__(self, ports: list[int], every: float) -> None:
+        import threading
+
+        self.ports, self.every = ports, every
+        self.scrapes = self.failures = 0
+        self.last: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="metrics-scraper", daemon=True)
+
+    def start(self) -> Scraper:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.scrape()
+
+    def scrape(self) -> None:
+        import urllib.request
+
+        for port in self.ports:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/metrics", headers={"Host": "127.0.0.1"}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    self.last[port] = response.read().decode()
+                self.scrapes += 1
+            except Exception:
+                self.failures += 1
+
+    def stop(self) -> dict[str, object]:
+        self._stop.set()
+        self._thread.join(timeout=15)
+        self.scrape()  # the final figures, before the servers stop
+        totals: dict[str, float] = {}
+        wanted = (
+            'quiz_joins_total{outcome="welcomed"}',
+            'quiz_resumes_total{outcome="welcomed"}',
+            'quiz_answers_total{outcome="accepted"}',
+            "quiz_answer_ack_seconds_count",
+            "quiz_broadcast_fanout_seconds_count",
+            "quiz_redis_reconnects_total",
+        )
+        for text in self.last.values():
+            for line in text.splitlines():
+                name, _, value = line.rpartition(" ")
+                if name in wanted:
+                    totals[name] = totals.get(name, 0) + float(value)
+        return {"every_s": self.every, "scrapes": self.scrapes, "failures": self.failures, "totals": totals}
 
 
 def profiling(args) -> dict[str, str | None]:
@@ -269,6 +330,17 @@ def client_busy(result: dict, phase: str) -> float | None:
     return round(statistics.median(values), 2) if values else None
 
 
+def reconnect_of(result: dict, key: str):
+    """A figure of the reconnect storm (run during the first question), or None if it did not run."""
+    storm = (result["questions"][0] if result["questions"] else {}).get("reconnect") or {}
+    return storm.get(key)
+
+
+def cpu_ms_per_resume(result: dict) -> float | None:
+    storm = (result["questions"][0] if result["questions"] else {}).get("reconnect") or {}
+    return round(storm["server_cpu_s"] / storm["resumed"] * 1000, 3) if storm.get("resumed") else None
+
+
 def pair(ours: float | None, baseline: float | None) -> dict[str, float | None]:
     ratio = round(ours / baseline, 2) if ours is not None and baseline else None
     return {"ours": ours, "baseline": baseline, "ratio": ratio}
@@ -290,6 +362,12 @@ def summarise(args, stack: str, ours: dict, base: dict, verified: dict, extra: d
         "join_s": ours["join"]["join_s"],
         "joined": ours["join"]["joined"],
         "join_s_baseline": base["join"]["join_s"],
+        "join_all_s": pair(ours["join"]["join_s"], base["join"]["join_s"]),
+        "reconnect_all_s": pair(reconnect_of(ours, "reconnect_all_s"), reconnect_of(base, "reconnect_all_s")),
+        "reconnected": {"ours": reconnect_of(ours, "resumed"), "baseline": reconnect_of(base, "resumed")},
+        "reconnect_expected": reconnect_of(ours, "expected"),
+        "resume_welcome_answer_mismatch": reconnect_of(ours, "welcome_answer_mismatch"),
+        "server_cpu_ms_per_resume": pair(cpu_ms_per_resume(ours), cpu_ms_per_resume(base)),
         "broadcast_last_ms": pair(
             median_of(ours, "broadcast", "last_ms"), median_of(base, "broadcast", "last_ms")
         ),
@@ -338,11 +416,13 @@ def summarise(args, stack: str, ours: dict, base: dict, verified: dict, extra: d
         "load_client_cpu_s_baseline": base["client"]["cpu_s"],
         "per_question": {
             "ours": [
-                {p: q[p] for p in ("broadcast", "answers", "reveal", "leaderboard")} | {"index": q["index"]}
+                {p: q[p] for p in ("broadcast", "answers", "reconnect", "reveal", "leaderboard") if p in q}
+                | {"index": q["index"]}
                 for q in ours["questions"]
             ],
             "baseline": [
-                {p: q[p] for p in ("broadcast", "answers", "reveal", "leaderboard")} | {"index": q["index"]}
+                {p: q[p] for p in ("broadcast", "answers", "reconnect", "reveal", "leaderboard") if p in q}
+                | {"index": q["index"]}
                 for q in base["questions"]
             ],
         },
@@ -391,6 +471,7 @@ def table(s: dict) -> str:
 
     lines = [
         f"N={s['n']} K={s['k']} procs={s['procs']} server={s['server']} stack={s['stack']} "
+        f"loop={s['event_loop']['ours']}/{s['event_loop']['baseline']} metrics={s['metrics']['mode']} "
         f"({s['machine']['nproc']} cores, {s['machine']['model_name']})",
         f"  {'':<30} {'ours':>14} {'baseline':>14} {'ratio':>8}",
         row("broadcast last (median of K)", s["broadcast_last_ms"], " ms"),
@@ -399,8 +480,14 @@ def table(s: dict) -> str:
         row("server CPU per recipient", s["server_cpu_us_per_recipient"], " us"),
         row("server CPU per answer", s["server_cpu_us_per_answer"], " us"),
         row("RSS per 1,000 connections", s["rss_mb_per_1k"], " MB"),
-        row("join all (s)", {"ours": s["join_s"], "baseline": s["join_s_baseline"], "ratio": None}),
+        row("join all (s)", s["join_all_s"], " s"),
+        row("reconnect storm, all back (s)", s["reconnect_all_s"], " s"),
+        row("server CPU per resume", s["server_cpu_ms_per_resume"], " ms"),
         row("joined", s["joined"]),
+        row("reconnected", f"{s['reconnected']['ours']}/{s['reconnect_expected']}"),
+        row("resumed answer differs", s["resume_welcome_answer_mismatch"]),
+        row("ranks and points verified", s["verify"].get("ranks_verified")),
+        row("elapsed within client bounds", s["verify"].get("elapsed_outside_client_bounds") == 0),
         row("answers sent / acked / lost", f"{s['answers_sent']}/{s['answers_acked']}/{s['answers_lost']}"),
         row("answers refused", s["answers_refused"] or 0),
         row("resends after server_error", s["answer_resends"]),
@@ -481,6 +568,12 @@ def main() -> None:
         help="auto: PostgreSQL + Redis when both answer; embedded: SQLite + in-process layer",
     )
     parser.add_argument(
+        "--metrics",
+        choices=["on", "off"],
+        default="on",
+        help="on: the servers record metrics and a scraper reads /metrics every 5 s; off: QUIZ_METRICS=off",
+    )
+    parser.add_argument(
         "--profile",
         nargs="?",
         const="python",
@@ -516,6 +609,9 @@ def main() -> None:
         )
     }
     env.update(SERVER_ENV)
+    env["QUIZ_METRICS"] = args.metrics
+    # Both sides on the same event loop: daphne runs Twisted's asyncio reactor on asyncio's default loop.
+    extra["event_loop"] = {"ours": "asyncio", "baseline": "asyncio"}
     prefix = f"jjjbench{secrets.token_hex(3)}"
     if services:
         stack = "postgresql+redis"
@@ -568,6 +664,7 @@ def main() -> None:
         for port, proc, log in zip(ports, servers, logs, strict=True):
             wait_for_port(port, proc, log)
         say(f"{args.procs} {args.server} process(es) on ports {ports}; {args.n} contestants joining ...")
+        scraper = Scraper(ports, SCRAPE_SECONDS).start() if args.metrics == "on" else None
         ours = run_client(
             {
                 **common,
@@ -591,6 +688,7 @@ def main() -> None:
                 for f in ours.get("profiles", [])
                 if Path(f).exists()
             }
+        extra["metrics"] = {"mode": args.metrics, **(scraper.stop() if scraper else {})}
         alive = [p.poll() is None for p in servers]
         for proc in servers:
             procs.stop(proc)
@@ -622,30 +720,40 @@ def main() -> None:
         say("Raw websockets baseline ...")
         questions_path = VAR / "questions.json"
         questions_path.write_text(json.dumps(setup["questions"], ensure_ascii=False))
-        port = free_port()
-        log = VAR / "server-baseline.log"
-        proc = procs.start(
-            [
-                PY,
-                "-m",
-                "bench.baseline",
-                "--port",
-                str(port),
-                "--store",
-                baseline_store,
-                "--questions",
-                str(questions_path),
-            ],
-            env,
-            log,
-        )
-        wait_for_port(port, proc, log)
+        base_ports, base_procs, base_logs = [], [], []
+        for i in range(args.procs):  # as many baseline processes as quiz servers, each with its own phones
+            port = free_port()
+            log = VAR / f"server-baseline-{i}.log"
+            proc = procs.start(
+                [
+                    PY,
+                    "-m",
+                    "bench.baseline",
+                    "--port",
+                    str(port),
+                    "--store",
+                    baseline_store,
+                    "--questions",
+                    str(questions_path),
+                    "--loop",
+                    extra["event_loop"]["baseline"],
+                    "--index",
+                    str(i),
+                ],
+                env,
+                log,
+            )
+            base_ports.append(port)
+            base_procs.append(proc)
+            base_logs.append(log)
+        for port, proc, log in zip(base_ports, base_procs, base_logs, strict=True):
+            wait_for_port(port, proc, log)
         base = run_client(
             {
                 **common,
                 "mode": "baseline",
-                "ports": [port],
-                "server_pids": [proc.pid],
+                "ports": base_ports,
+                "server_pids": [p.pid for p in base_procs],
                 "host_path": "/host",
                 "play_path": "/play",
                 "session_key": None,
@@ -654,20 +762,27 @@ def main() -> None:
             procs,
             env,
         )
-        procs.stop(proc)
+        for proc in base_procs:
+            procs.stop(proc)
         base.pop("record", None)
-        extra["baseline_loop"] = (log.read_text().splitlines() or ["?"])[0]
+        extra["baseline_loop"] = (base_logs[0].read_text().splitlines() or ["?"])[0]
 
         extra["profiled"] = args.profile or False
         summary = summarise(args, stack, ours, base, verified, extra)
         say(table(summary))
         text = json.dumps(summary, ensure_ascii=False, indent=1)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        name = f"{stamp}-n{args.n}-p{args.procs}-{args.server}{'-profiled' if args.profile else ''}.json"
+        name = (
+            f"{stamp}-n{args.n}-p{args.procs}-{args.server}{'-profiled' if args.profile else ''}"
+            f"{'-metrics-off' if args.metrics == 'off' else ''}.json"
+        )
         (RESULTS / name).write_text(text)
-        if not args.profile:  # a profiled run is slower by design: never the latest figures
+        # A profiled run is slower by design, and one without metrics is not how the servers are deployed:
+        # neither is the latest figures.
+        if not args.profile and args.metrics == "on":
             (RESULTS / "latest.json").write_text(text)
-        say(f"Written: bench/results/{name}" + ("" if args.profile else " and bench/results/latest.json"))
+        latest = not args.profile and args.metrics == "on"
+        say(f"Written: bench/results/{name}" + (" and bench/results/latest.json" if latest else ""))
     finally:
         procs.stop_all()
         if services:

@@ -19,6 +19,28 @@ from prometheus_client import Counter, Gauge, Histogram
 from redis.asyncio.connection import Connection, SSLConnection
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+# QUIZ_METRICS=off records nothing (every metric below is a no-op): only for measuring what recording
+# costs (``make bench METRICS=off``); /metrics then reports the process metrics alone.
+ENABLED = os.environ.get("QUIZ_METRICS", "on").lower() not in ("off", "false", "0")
+
+
+class _Off:
+    """A metric that records nothing, for QUIZ_METRICS=off."""
+
+    def labels(self, *args: str) -> _Off:
+        return self
+
+    def inc(self, amount: float = 1) -> None:
+        pass
+
+    dec = set = observe = inc
+
+    def remove(self, *args: str) -> None:
+        pass
+
+
+if not ENABLED:  # the constructors below then make no-op metrics, registered nowhere
+    Counter = Gauge = Histogram = lambda *args, **kwargs: _Off()  # type: ignore[assignment,misc]
 
 SOCKETS = Gauge(
     "quiz_sockets",

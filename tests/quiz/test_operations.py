@@ -308,3 +308,19 @@ def test_the_example_grafana_dashboard_queries_only_metrics_the_server_exports()
     }
     assert queried
     assert queried <= exported, queried - exported
+
+
+def test_with_quiz_metrics_off_nothing_is_recorded_or_exported():
+    """QUIZ_METRICS=off, for measuring what recording costs: the code paths run, no quiz metric exists."""
+    code = (
+        "from quiz import metrics; from prometheus_client import REGISTRY, generate_latest; "
+        "metrics.JOINS.labels('welcomed').inc(); metrics.socket_opened(1, 'contestant'); "
+        "metrics.ACK_SECONDS.observe(0.1); metrics.OUTBOX.set(2); metrics.round_left(1, {'contestant'}); "
+        "print(generate_latest(REGISTRY).decode())"
+    )
+    env = {**os.environ, "QUIZ_METRICS": "off"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, timeout=60, capture_output=True, text=True
+    )
+    assert "quiz_" not in out.stdout
+    assert "process_cpu_seconds_total" in out.stdout or "python_info" in out.stdout
