@@ -179,3 +179,15 @@ class RoundLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id} v{self.version} {self.action}"
+
+
+# The stage finals' models live beside their services; importing them here registers them with the app.
+from quiz.finals.models import (  # noqa: E402, F401
+    Final,
+    FinalBuzz,
+    FinalJudge,
+    FinalJudgeScore,
+    FinalQuestion,
+    FinalScoreEvent,
+    FinalTeam,
+)

@@ -146,6 +146,7 @@ def state_to_data(s: StageState) -> dict[str, Any]:
             "bottom": list(s.sudden.bottom),
             "questions": s.sudden.questions,
         },
+        "pool": s.pool,
         "finished": s.finished,
     }
 
@@ -170,5 +171,6 @@ def state_from_data(d: dict[str, Any] | None) -> StageState:
             bottom=tuple(sd["bottom"]),
             questions=sd["questions"],
         ),
+        pool=d.get("pool", 0),
         finished=d["finished"],
     )

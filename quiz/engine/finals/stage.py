@@ -46,11 +46,17 @@ class StageState:
     sub: Any = None  # BuzzQuestion | TurnState | WagerState | JudgedState
     hold: Hold = field(default_factory=Hold)
     sudden: SuddenDeathState | None = None
+    pool: int = 0  # 加赛 questions started so far, over every sudden death of the final
     finished: bool = False
 
     @property
     def started(self) -> bool:
         return self.segment >= 0
+
+    @property
+    def question_key(self) -> tuple[int, int]:
+        """(segment, question) naming the question on stage; 加赛 questions are (-1, pool position)."""
+        return (-1, self.pool - 1) if self.kind == SUDDEN else (self.segment, self.question)
 
 
 def _bump(state: StageState, step_events: tuple[str, ...], awards=(), **changes: Any) -> Step:
@@ -148,7 +154,8 @@ def question_next(state: StageState, script: Script, *, index: int) -> Step:
         teams = state.sudden.remaining if state.kind == SUDDEN and state.sudden else state.teams
         if state.kind == SUDDEN and state.sudden is not None and state.sudden.finished:
             raise FinalsError("sudden_death_decided", "The sudden death is decided.")
-        return _bump(state, ("question.started",), question=index, sub=bq.question_start(teams))
+        pool = state.pool + 1 if state.kind == SUDDEN else state.pool
+        return _bump(state, ("question.started",), question=index, sub=bq.question_start(teams), pool=pool)
     if isinstance(sub, TurnState):
         step = compulsory.next_turn(sub, index=index)
         return _bump(state, step.events, question=index, sub=step.state)
@@ -290,6 +297,7 @@ def sudden_death_start(state: StageState, *, teams: tuple[TeamId, ...]) -> Step:
         teams=tuple(teams),
         sudden=sd,
         sub=bq.question_start(teams),
+        pool=state.pool + 1,
     )
 
 
