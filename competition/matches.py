@@ -21,6 +21,7 @@ from competition.engine import BracketError, MatchResult
 from competition.models import Bracket, Match, Registration, ResultCorrection, Stage, Substitution, Team
 from quiz import selectors
 from quiz.engine.scoring import ScoringRule, team_scores
+from quiz.finals.selectors import final_team_results
 from quiz.hooks import CodeCard
 from quiz.models import Contestant, Round
 from quiz.services.rounds import round_create
@@ -155,7 +156,11 @@ class RegistrationJoinPolicy:
 
 
 def team_results(round_id: int) -> dict[int, dict[str, int]]:
-    """Each team's score (the stage's aggregate of member scores) and total time on correct answers."""
+    """Each team's score (the stage's aggregate of member scores) and total time on correct answers; for a
+    round played as a stage final, the final's scoreboard (the sum of its score events)."""
+    final = final_team_results(round_id)
+    if final is not None:
+        return final[0]
     round_ = Round.objects.get(pk=round_id)
     members = dict(
         Contestant.objects.filter(round_id=round_id, kicked_at__isnull=True, team__isnull=False).values_list(
@@ -190,7 +195,9 @@ def match_round_finished(*, round_id: int) -> Match | None:
     scores = team_results(round_id)
     for team in match.teams:
         scores.setdefault(team, {"score": 0, "correct_time_ms": 0})  # a team nobody played for scores 0
-    result = MatchResult.of({t: scores[t] for t in match.teams})
+    final = final_team_results(round_id)  # a stage final's 加赛 order settles its level teams
+    sudden_death = [t for t in final[1] if t in match.teams] if final else []
+    result = MatchResult.of({t: scores[t] for t in match.teams}, sudden_death=sudden_death)
     return _store_result(match, result)
 
 

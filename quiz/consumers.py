@@ -36,6 +36,7 @@ CLOSE_FOR = {
     "forbidden": protocol.CLOSE_FORBIDDEN,
     "kicked": protocol.CLOSE_FORBIDDEN,
     "round_not_found": protocol.CLOSE_NOT_FOUND,
+    "final_not_found": protocol.CLOSE_NOT_FOUND,
     "wrong_pin": protocol.CLOSE_NOT_FOUND,
 }
 

@@ -21,6 +21,7 @@ from competition.matches import bracket_view
 from competition.models import Competition, Match, Registration, Stage, Team
 from quiz import selectors
 from quiz.engine.rounds import counted_questions
+from quiz.finals.models import FinalScoreEvent
 from quiz.models import Answer, Contestant, RoundQuestion
 
 
@@ -280,7 +281,50 @@ def sheet_data(match: Match) -> Sheet:
             [_when(s.at), s.team.name, s.player_out.name, s.player_in.name, str(s.actor or "—"), s.reason]
         )
     title = f"{stage.competition.name} · {stage.name} · {match.bracket.name} · {match.code}"
-    return Sheet(title, facts, [team_rows, members, points, qsec, answers, corrections, subs])
+    sections = [team_rows, members, points, qsec, answers, corrections, subs]
+    if round_ is not None:
+        sections.insert(1, _score_events(round_))
+    return Sheet(title, facts, [s for s in sections if s is not None])
+
+
+def _score_events(round_) -> Section | None:
+    """A stage final's every score event (undos and rulings included), in the order they were logged."""
+    rows = FinalScoreEvent.objects.filter(final__round=round_).select_related("team").order_by("seq")
+    if not rows.exists():
+        return None
+    section = Section(
+        "计分记录 / Score events",
+        [
+            "# / Seq",
+            "时间 / At",
+            "队伍 / Team",
+            "分数 / Points",
+            "原因 / Reason",
+            "环节 / Segment",
+            "题 / Q",
+            "操作人 / By",
+            "撤销 / Undoes",
+            "说明 / Note",
+            "规则版本 / Rules",
+        ],
+    )
+    for e in rows:
+        section.rows.append(
+            [
+                e.seq,
+                _when(e.at),
+                e.team.name,
+                float(e.points),
+                e.reason,
+                "" if e.segment is None else ("加赛" if e.segment < 0 else e.segment + 1),
+                "" if e.question is None else e.question + 1,
+                e.actor,
+                e.undoes or "",
+                e.note,
+                e.rule_version,
+            ]
+        )
+    return section
 
 
 def standings_data(stage: Stage) -> list[tuple[str, Section]]:
