@@ -164,6 +164,7 @@ STRINGS = {
     "play.team_result": _("Your team {team}: place {rank} of {n}, {score} points."),
     "play.summary_said": _("Your round: {correct} correct, best streak {streak}, rank {rank}."),
     "a11y.seconds_left": _("{n} seconds left"),
+    "play.extended_time": _("Your extended time: ×{factor}. The countdown here is yours."),
     # host
     "host.done": _("{command}: done."),
     "host.unchanged": _("{command}: nothing to change."),
@@ -175,6 +176,10 @@ STRINGS = {
     "host.kick": _("Kick"),
     "host.pause": _("Pause"),
     "host.resume": _("Resume"),
+    "host.time_factor": _("Time"),
+    "host.time_factor_for": _("Extended time for {name}"),
+    "host.time_factor_set": _("{name}: time ×{factor} from the next question."),
+    "q.extra_time": _("Contestants with extended time are still answering."),
     "host.key_hidden": _("The key is hidden on this screen until it is revealed."),
     "host.login_again": _("Your login has expired. Reload the page and log in again."),
     "host.status.upcoming": _("upcoming"),

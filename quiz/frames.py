@@ -209,7 +209,7 @@ def result_frame(
     score: int,
     rank: int | None,
     streak: int,
-    correct_total: int = 0,
+    correct_count: int = 0,
     best_streak: int = 0,
 ) -> str:
     """A contestant's personal result of a revealed question (``outcome``: the engine's, or None), with
@@ -225,7 +225,7 @@ def result_frame(
             "score": score,
             "rank": rank,
             "streak": streak,
-            "correct_total": correct_total,
+            "correct_count": correct_count,
             "best_streak": best_streak,
         }
     )

@@ -375,7 +375,7 @@ SERVER_FRAME_SCHEMAS: dict[str, dict[str, Any]] = {
             "score": _INT,
             "rank": _NINT,
             "streak": _INT,
-            "correct_total": _INT,
+            "correct_count": _INT,
             "best_streak": _INT,
         },
     ),

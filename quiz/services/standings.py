@@ -77,7 +77,7 @@ def standings_refresh(
                 score=s.points,
                 rank=ranked.rank,
                 streak=s.streak,
-                correct_total=s.correct,
+                correct_count=s.correct,
                 best_streak=max((o.streak for o in s.outcomes.values()), default=0),
             )
     with transaction.atomic():

@@ -64,7 +64,7 @@ describe("the personal summary at the end", () => {
   const results = {
     0: { question: 0, correct: true, streak: 1, rank: 3, score: 900 },
     1: { question: 1, correct: true, streak: 2, rank: 2, score: 1800 },
-    2: { question: 2, correct: false, streak: 0, rank: 2, score: 1800, correct_total: 2, best_streak: 2 },
+    2: { question: 2, correct: false, streak: 0, rank: 2, score: 1800, correct_count: 2, best_streak: 2 },
   };
 
   test("correct answers, best streak, rank and score come from the server's last result", () => {

@@ -517,3 +517,23 @@ describe("a dead link shows within about three seconds", () => {
     assert.deepEqual(queue.pending.choices, [1], "the answer is still waiting for its ack");
   });
 });
+
+describe("the tap time", () => {
+  test("an answer sent again after a lost connection still says when it was tapped", () => {
+    const socket = quizSocket({ onOpen: (s) => s.send({ type: "resume", token: "t" }) });
+    const queue = new AnswerQueue(socket, { retryMs: 3000, storage: memoryStorage() });
+    socket.on("welcome", () => queue.setReady(true));
+    socket.start();
+    browser.last.accept();
+    browser.last.deliver({ type: "welcome", version: 1, round: {} });
+    const tappedAt = Math.round(socket.now());
+    queue.submit(0, [2], { tapped_at: tappedAt, client_elapsed_ms: 2100 });
+    browser.last.drop();
+    tick(15_000); // offline for a while; the phone reconnects and resumes
+    browser.last.accept();
+    browser.last.deliver({ type: "welcome", version: 2, round: {} });
+    const [resent] = browser.last.sentOfType("answer");
+    assert.equal(resent.tapped_at, tappedAt);
+    assert.equal(resent.client_elapsed_ms, 2100);
+  });
+});

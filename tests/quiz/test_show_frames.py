@@ -54,9 +54,9 @@ def test_each_result_carries_the_correct_answers_and_the_best_streak_so_far():
 
     # then the result says three right answers, a best run of two, and the current run of one
     a = json.loads(personal[str(r.ids["a"])])
-    assert (a["correct_total"], a["best_streak"], a["streak"]) == (3, 2, 1)
+    assert (a["correct_count"], a["best_streak"], a["streak"]) == (3, 2, 1)
     z = json.loads(personal[str(r.ids["z"])])
-    assert (z["correct_total"], z["best_streak"], z["answered"]) == (0, 0, False)
+    assert (z["correct_count"], z["best_streak"], z["answered"]) == (0, 0, False)
 
 
 def test_a_big_screen_reloaded_after_the_end_shows_the_final_results():

@@ -38,7 +38,7 @@ const ui = {
   podium: byTestId("display-podium"),
 };
 const NAME_WALL = 200;
-const countdown = new Countdown(ui.countdown, socket);
+const countdown = new Countdown(ui.countdown, socket, { onZero: () => render() });
 
 const view = followRound(socket, { onRound: () => render(), onCounts: () => renderCounts() });
 const state = { builtFor: null, over: false, reasons: new Map(), names: new Map() };
@@ -221,6 +221,7 @@ function render() {
   if (q.voided) note = t("q.voided");
   else if (open && q.paused) note = t("q.paused");
   else if (r.phase === "closed") note = t(closedNoteKey(state.reasons.get(q.index)));
+  else if (open && q.extra_ms > 0 && q.deadline && socket.remaining(q.deadline) <= 0) note = t("q.extra_time");
   setText(ui.note, note);
   show(ui.note, Boolean(note));
   const explanation = revealed && !q.voided && q.explanation;

@@ -86,6 +86,9 @@ socket.on("contestant", (frame) => {
   const c = frame.contestant;
   if (frame.event === "joined") {
     addPerson({ ...c, kicked: false });
+  } else if (frame.event === "time_factor") {
+    setPersonFactor(c.id, c.time_factor);
+    setStatus(t("host.time_factor_set", { name: c.nickname, factor: formatNumber(c.time_factor) }), "ok");
   } else if (frame.event === "kicked") {
     markKicked(c.id);
     setStatus(t("host.kicked", { name: c.nickname }));
@@ -194,6 +197,23 @@ function personRow(person) {
     attrs: { type: "button", "aria-label": `${t("host.kick")}: ${person.nickname}` },
     on: { click: () => kickPerson(person.id) },
   });
+  const factor = person.kicked
+    ? null
+    : el(
+        "select",
+        {
+          className: "time-factor-select",
+          data: { testid: `host-time-factor-${person.id}` },
+          attrs: { "aria-label": t("host.time_factor_for", { name: person.nickname }), title: t("host.time_factor") },
+          on: { change: (event) => setTimeFactor(person.id, Number(event.target.value)) },
+        },
+        ...TIME_FACTORS.map((value) =>
+          el("option", {
+            text: `×${formatNumber(value)}`,
+            attrs: { value: String(value), selected: value === (person.time_factor ?? 1) },
+          }),
+        ),
+      );
   const row = el(
     "li",
     { className: "person", data: { testid: "host-participant", id: person.id, kicked: person.kicked ? "true" : "false" } },
@@ -203,6 +223,7 @@ function personRow(person) {
       el("span", { className: "person-nick", text: person.nickname }),
       person.team ? el("span", { className: "person-team", text: person.team }) : null,
     ),
+    factor,
     person.kicked ? el("span", { className: "tag", text: t("host.removed") }) : kick,
   );
   return row;
@@ -241,6 +262,22 @@ function markKicked(id) {
   row.hidden = entry.row.hidden;
   entry.row.replaceWith(row);
   entry.row = row;
+}
+
+// Extended time (docs/protocol.md, section 7): from the next question opened.
+const TIME_FACTORS = [1, 1.5, 2];
+
+function setTimeFactor(id, factor) {
+  if (!TIME_FACTORS.includes(factor)) return;
+  socket.send({ type: "time_factor", contestant: id, time_factor: factor });
+}
+
+function setPersonFactor(id, factor) {
+  const entry = state.people.get(id);
+  if (!entry) return;
+  entry.data.time_factor = factor;
+  const select = entry.row.querySelector(".time-factor-select");
+  if (select) select.value = String(factor);
 }
 
 async function kickPerson(id) {

@@ -86,6 +86,7 @@ const live = {
   stem: byTestId("stem"),
   image: $('[data-testid="question-image"] img'),
   hint: byTestId("question-hint"),
+  timeFactor: byTestId("time-factor"),
   choices: byTestId("choices"),
   submit: $("#answer-submit"),
   pending: byTestId("answer-pending"),
@@ -125,7 +126,20 @@ const app = {
   message: null,
   kicked: false,
   reasons: {}, // question index -> why it closed (from the state frame; unknown after a reload)
+  timeFactor: 1, // this contestant's extended time (1, 1.5, 2), for questions opened from now on
+  extra: null, // {question, ms}: this contestant's extended time on that question
 };
+
+/** This contestant's extended time on the current question, in ms (0 on standard time). */
+function extraMs() {
+  const q = app.round && app.round.question;
+  return q && app.extra && app.extra.question === q.index ? app.extra.ms : 0;
+}
+
+/** The extended time a question opened now gives this contestant (docs/protocol.md, section 7). */
+function extraFor(q, factor) {
+  return Math.floor((q.duration_ms * Math.round(factor * 100)) / 100) - q.duration_ms;
+}
 
 const socket = connect("/ws/play/", {
   onOpen() {
@@ -135,6 +149,7 @@ const socket = connect("/ws/play/", {
 });
 const queue = new AnswerQueue(socket, { onChange: () => render() });
 const countdown = new Countdown(byTestId("countdown"), socket, {
+  extraMs,
   onZero: () => render(),
   onSecond: (seconds) => {
     const q = app.round && app.round.question;
@@ -270,6 +285,13 @@ socket.on("welcome", (frame) => {
   store.set(KEYS.token(pin), frame.token);
   store.set(KEYS.lastPin, pin);
   app.me = frame.me;
+  if (typeof frame.me.time_factor === "number") app.timeFactor = frame.me.time_factor;
+  const q = round.question;
+  // The server's view of this contestant's own clock on the current question: its extended time.
+  if (q && round.phase === "open" && typeof frame.me.remaining_ms === "number") {
+    const own = frame.me.deadline && q.deadline ? frame.me.deadline - q.deadline : frame.me.remaining_ms - (q.remaining_ms ?? 0);
+    app.extra = { question: q.index, ms: Math.max(0, own) };
+  }
   const stored = frame.me.answer;
   app.myAnswer = stored ? { question: stored.question, choices: stored.choices } : null;
   applyRound(round, null);
@@ -317,6 +339,13 @@ socket.on("result", (frame) => {
 });
 
 socket.on("kicked", () => showKicked());
+
+socket.on("time_factor", (frame) => {
+  // Applies from the next question opened; the open one keeps the factor it opened with.
+  app.timeFactor = frame.time_factor;
+  if (app.me) app.me.time_factor = frame.time_factor;
+  render();
+});
 
 socket.on("close", (event) => {
   // Forbidden on this socket means kicked (a resume with a kicked token is refused the same way).
@@ -400,16 +429,18 @@ function applyRound(round, event) {
   if (event === "question.opened" && q) {
     app.shownAt = { question: q.index, at: performance.now() };
     app.message = null;
+    app.extra = { question: q.index, ms: extraFor(q, app.timeFactor) };
   } else if (q && round.phase === "open" && (!app.shownAt || app.shownAt.question !== q.index)) {
     // Joined or reloaded mid-question: measure from the server's view of the question instead.
-    app.shownAt = { question: q.index, at: performance.now() - Math.max(0, q.duration_ms - remainingMs(round, socket)) };
+    const own = q.duration_ms + extraMs();
+    app.shownAt = { question: q.index, at: performance.now() - Math.max(0, own - remainingMs(round, socket, extraMs())) };
   }
 }
 
 function questionLocked(round) {
   const q = round.question;
   if (!q || round.phase !== "open" || q.paused || q.voided) return true;
-  if (remainingMs(round, socket) <= 0) return true;
+  if (remainingMs(round, socket, extraMs()) <= 0) return true;
   if (app.myAnswer && app.myAnswer.question === q.index) return true;
   if (queue.pending && queue.pending.question === q.index) return true;
   return false;
@@ -439,7 +470,8 @@ function submitAnswer(choices) {
   if (!round || questionLocked(round) || !choices.length) return;
   const q = round.question;
   const elapsed = app.shownAt && app.shownAt.question === q.index ? performance.now() - app.shownAt.at : null;
-  const extra = elapsed === null ? {} : { client_elapsed_ms: Math.min(3600000, Math.max(0, Math.round(elapsed))) };
+  const extra = { tapped_at: Math.round(socket.now()) }; // evidence beside the server's receipt time
+  if (elapsed !== null) extra.client_elapsed_ms = Math.min(3600000, Math.max(0, Math.round(elapsed)));
   app.message = null;
   queue.submit(q.index, choices, extra);
   render();
@@ -524,6 +556,10 @@ function renderQuestion(round) {
   setText(live.number, t("q.number", { n: q.number ?? q.index + 1, total: round.question_count }));
   setText(live.stem, q.stem);
   showQuestionImage(live.image, q.image);
+  // Extended time: the countdown above is this contestant's own; say so, as the big screen's is shorter.
+  const extra = extraMs();
+  show(live.timeFactor, extra > 0 && phase === "open");
+  if (extra > 0) setText(live.timeFactor, t("play.extended_time", { factor: formatNumber((q.duration_ms + extra) / q.duration_ms) }));
 
   const locked = questionLocked(round);
   const chosen = chosenFor(q);
@@ -560,7 +596,7 @@ function renderQuestion(round) {
   let note = "";
   if (q.voided) note = t("q.voided");
   else if (open && q.paused) note = t("q.paused");
-  else if (open && remainingMs(round, socket) <= 0 && !mine && !pending) note = t("q.time_up");
+  else if (open && remainingMs(round, socket, extraMs()) <= 0 && !mine && !pending) note = t("q.time_up");
   else if (phase === "closed") {
     const why = t(closedNoteKey(app.reasons[q.index]));
     note = `${why} ${mine ? t("play.waiting_reveal") : t("play.no_answer")}`;

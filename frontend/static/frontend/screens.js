@@ -42,7 +42,7 @@ export function personalSummary(results, me, round) {
   }
   const team = me && me.team ? (round && round.teams ? round.teams.find((row) => row.name === me.team) : null) : null;
   return {
-    correct: last && Number.isInteger(last.correct_total) ? last.correct_total : Math.max(correct, me?.correct ?? 0),
+    correct: last && Number.isInteger(last.correct_count) ? last.correct_count : Math.max(correct, me?.correct ?? 0),
     bestStreak: last && Number.isInteger(last.best_streak) ? last.best_streak : best,
     rank: last ? last.rank : me?.rank ?? null,
     score: last ? last.score : me?.score ?? 0,

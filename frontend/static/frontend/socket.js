@@ -410,7 +410,7 @@ export class AnswerQueue {
     this.onChange = onChange;
     this._storage = storage; // localStorage unless given; read lazily, as private mode may refuse it
     this.storageKey = null;
-    this.pending = null; // {question, choices, client_elapsed_ms}
+    this.pending = null; // {question, choices, client_elapsed_ms, tapped_at}
     this.ready = false; // joined on the current connection: answers may be sent
     this._timer = null;
     socket.on("close", () => {
@@ -459,6 +459,8 @@ export class AnswerQueue {
     if (!this.pending || !this.ready) return false;
     const frame = { type: "answer", question: this.pending.question, choices: this.pending.choices };
     if (Number.isInteger(this.pending.client_elapsed_ms)) frame.client_elapsed_ms = this.pending.client_elapsed_ms;
+    // When the contestant tapped, on the server's clock as this phone knows it: the same on every retry.
+    if (Number.isInteger(this.pending.tapped_at)) frame.tapped_at = this.pending.tapped_at;
     const rtt = this.socket.lastRtt ?? this.socket.rtt;
     if (rtt !== null && rtt !== undefined) frame.rtt_ms = Math.min(600000, Math.max(0, Math.round(rtt)));
     const sent = this.socket.send(frame);

@@ -74,12 +74,15 @@ export function bindBadge(socket, badge) {
   update(socket.state);
 }
 
-/** Milliseconds left on a round's question, in server time. */
-export function remainingMs(round, socket) {
+/** Milliseconds left on a round's question, in server time; `extra` is a contestant's extended time on it
+ * (their own deadline is the question's plus that, docs/protocol.md section 7). */
+export function remainingMs(round, socket, extra = 0) {
   const q = round && round.question;
   if (!q || round.phase !== "open") return 0;
-  if (q.paused || q.deadline === null || q.deadline === undefined) return Math.max(0, q.remaining_ms || 0);
-  return Math.max(0, socket.remaining(q.deadline));
+  if (q.paused || q.deadline === null || q.deadline === undefined) {
+    return q.paused ? Math.max(0, (q.remaining_ms || 0) + extra) : Math.max(0, q.remaining_ms || 0);
+  }
+  return Math.max(0, socket.remaining(q.deadline + extra));
 }
 
 const tickers = new Set();
@@ -91,9 +94,10 @@ function tickAll() {
 
 /** A countdown element (.countdown-num and .countdown-bar > i inside) driven by server time. */
 export class Countdown {
-  constructor(root, socket, { onZero = null, onSecond = null } = {}) {
+  constructor(root, socket, { onZero = null, onSecond = null, extraMs = () => 0 } = {}) {
     this.root = root;
     this.socket = socket;
+    this.extraMs = extraMs; // this viewer's extended time on the current question
     this.onZero = onZero;
     this.onSecond = onSecond; // called with the seconds left whenever the shown number changes
     this.lastSecond = null;
@@ -122,7 +126,8 @@ export class Countdown {
       this.root.dataset.state = "idle";
       return;
     }
-    const ms = remainingMs(round, this.socket);
+    const extra = this.extraMs();
+    const ms = remainingMs(round, this.socket, extra);
     const seconds = Math.ceil(ms / 1000);
     setText(this.num, seconds);
     if (seconds !== this.lastSecond) {
@@ -131,7 +136,8 @@ export class Countdown {
     }
     this.root.dataset.seconds = String(seconds);
     if (this.bar) {
-      const fraction = q.duration_ms > 0 ? Math.min(1, ms / q.duration_ms) : 0;
+      const whole = q.duration_ms + extra;
+      const fraction = whole > 0 ? Math.min(1, ms / whole) : 0;
       this.bar.style.transform = `scaleX(${fraction.toFixed(4)})`;
     }
     let state = "running";
