@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CompetitionConfig(AppConfig):
     name = "competition"
-    verbose_name = "Competitions"
+    verbose_name = _("Competitions")
 
     def ready(self) -> None:
         # Live rounds ask the competition through quiz.hooks (quiz does not import this app): who may

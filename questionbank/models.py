@@ -123,15 +123,25 @@ class Question(models.Model):
     )
     theme = models.CharField(_("theme"), max_length=40, blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     translation_of = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="translations"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="translations",
+        verbose_name=_("translation of"),
     )
     # Stem and choices in one text, kept by the services, so search is one indexed column.
     search_text = models.TextField(editable=False, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     tags = TaggableManager(through=TaggedQuestion, blank=True)
 
@@ -175,14 +185,16 @@ def _restore_what_revisions_leave_out(sender, instance: Question, raw: bool, **k
 class QuestionTransition(models.Model):
     """Every move in the review workflow: who, when, from what to what, and why."""
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=10, choices=Status.choices)
-    to_status = models.CharField(max_length=10, choices=Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("question")
     )
-    at = models.DateTimeField()
-    reason = models.TextField(blank=True)
+    from_status = models.CharField(_("from status"), max_length=10, choices=Status.choices)
+    to_status = models.CharField(_("to status"), max_length=10, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"))
+    reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
         ordering = ["question", "at", "id"]

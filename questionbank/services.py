@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from questionbank.demo_images import demo_image_save
 from questionbank.engine.workflow import Action, Move, Status, WorkflowError, next_status
+from questionbank.messages import workflow_message
 from questionbank.models import (
     Exposure,
     Question,
@@ -125,7 +126,7 @@ def questions_transition(
             question_transition(question=question, action=action, user=user, reason=reason)
             moved += 1
         except WorkflowError as exc:
-            refused.append(f"{question.key}: {exc.message}")
+            refused.append(f"{question.key}: {workflow_message(exc, action)}")
     return moved, refused
 
 
@@ -188,6 +189,9 @@ def taxonomy_load(path: Path) -> int:
     """Create or update the benchmark domains, the 26 benchmarks and the themes. Returns the tag count."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     count = 0
+    # Benchmarks are ordered by their code (B01 to B26) wherever they are listed, across the domains.
+    codes = sorted(b["code"] for d in data.get("domains", []) for b in d.get("benchmarks", []))
+    benchmark_order = {code: i for i, code in enumerate(codes)}
     with transaction.atomic():
         for d_order, domain in enumerate(data.get("domains", [])):
             parent, _ = Tag.objects.update_or_create(
@@ -201,7 +205,7 @@ def taxonomy_load(path: Path) -> int:
                 },
             )
             count += 1
-            for b_order, bench in enumerate(domain.get("benchmarks", [])):
+            for bench in domain.get("benchmarks", []):
                 Tag.objects.update_or_create(
                     code=bench["code"],
                     kind=Tag.Kind.BENCHMARK,
@@ -210,7 +214,7 @@ def taxonomy_load(path: Path) -> int:
                         "slug": f"benchmark-{bench['code'].lower()}",
                         "name_en": bench.get("en", ""),
                         "parent": parent,
-                        "order": b_order,
+                        "order": benchmark_order[bench["code"]],
                     },
                 )
                 count += 1

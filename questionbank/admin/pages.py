@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 
 from questionbank import hooks, statistics
 from questionbank.draws import draw_preview
@@ -76,7 +77,7 @@ def statistics_view(request, admin_site):
     export = reverse(f"{admin_site.name}:questionbank_question_statistics_export")
     context = {
         **admin_site.each_context(request),
-        "title": "Item statistics",
+        "title": _("Item statistics"),
         "competitions": hooks.competitions(),
         "stages": hooks.stages(chosen["competition"].id) if chosen["competition"] else [],
         "regions": hooks.regions(chosen["competition"].id) if chosen["competition"] else [],
@@ -128,20 +129,20 @@ def draw_view(request, admin_site):
         seed = form["seed"].strip()
         try:
             if competition is None:
-                raise SpecError("choose a competition")
+                raise SpecError(str(_("choose a competition")))
             spec = json.loads(form["spec"])
             questions, report = draw_preview(
                 spec, competition, form["stage"], int(seed) if seed.lstrip("-").isdigit() else seed
             )
         except json.JSONDecodeError as exc:
-            error = f"The spec is not valid JSON: {exc}"
+            error = _("The spec is not valid JSON: %(error)s") % {"error": exc}
         except SpecError as exc:
-            error = f"The spec is wrong: {exc}"
+            error = _("The spec is wrong: %(error)s") % {"error": exc}
         except DrawError as exc:
-            error = f"The spec cannot be met: {exc.message}"
+            error = _("The spec cannot be met: %(error)s") % {"error": exc.message}
     context = {
         **admin_site.each_context(request),
-        "title": "Draw preview",
+        "title": _("Draw preview"),
         "competitions": hooks.competitions(),
         "form": form,
         "questions": questions,

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from questionbank import services
 from questionbank.admin.actions import intermediate_page
 from questionbank.engine.workflow import Action, Status, WorkflowError, actions_open, may_make, needs_reason
+from questionbank.messages import action_word, workflow_message
 from questionbank.models import Question, QuestionTransition
 
 # The words for each move: on the change form's button, and on the list's bulk action.
@@ -109,6 +110,7 @@ class WorkflowAdmin:
             Status(obj.status),
             editor=self.has_change_permission(request, obj),
             reviewer=self.has_review_permission(request),
+            author=obj.author_id is not None and obj.author_id == request.user.pk,
         )
         return [
             {"action": action.value, "label": LABELS[action][0], "reason": needs_reason(action)}
@@ -136,7 +138,7 @@ class WorkflowAdmin:
                 question=question, action=action, user=request.user, reason=request.POST.get("reason", "")
             )
         except WorkflowError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, workflow_message(exc, action))
         else:
             messages.success(
                 request,
@@ -154,7 +156,8 @@ class WorkflowAdmin:
         )
         if moved:
             messages.success(
-                request, _("%(n)d question(s): %(action)s done.") % {"n": moved, "action": action.value}
+                request,
+                _("%(n)d question(s): %(action)s done.") % {"n": moved, "action": action_word(action)},
             )
         if refused:
             shown = "; ".join(refused[:10]) + (" …" if len(refused) > 10 else "")

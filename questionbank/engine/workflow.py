@@ -66,15 +66,18 @@ def may_make(action: Action, *, editor: bool, reviewer: bool) -> bool:
     return reviewer if action in REVIEWER_ACTIONS else editor
 
 
-def actions_open(status: Status, *, editor: bool, reviewer: bool) -> list[Action]:
-    """The moves someone with these roles may try on a question in ``status``, in ``Action`` order.
+def actions_open(status: Status, *, editor: bool, reviewer: bool, author: bool = False) -> list[Action]:
+    """The moves someone with these roles may try on a question in ``status``, in ``Action`` order;
+    ``author``: they wrote it, so approving it is not open to them.
 
-    What is left to ``next_status`` is what depends on the question and the move (its author, its source,
-    the reason given), so a move offered here may still be refused with a message."""
+    What is left to ``next_status`` is what depends on the question and the move (its source, the reason
+    given), so a move offered here may still be refused with a message."""
     return [
         action
         for action, (sources, _to) in TRANSITIONS.items()
-        if status in sources and may_make(action, editor=editor, reviewer=reviewer)
+        if status in sources
+        and may_make(action, editor=editor, reviewer=reviewer)
+        and not (author and action == Action.APPROVE)
     ]
 
 

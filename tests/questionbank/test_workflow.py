@@ -144,3 +144,17 @@ def test_a_move_is_open_to_a_reviewer_exactly_when_the_workflow_lets_a_reviewer_
 
 def test_only_returning_to_draft_asks_for_a_reason():
     assert [a for a in Action if needs_reason(a)] == [Action.RETURN]
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (Status.DRAFT, [Action.SUBMIT]),
+        (Status.REVIEW, [Action.RETURN]),
+        (Status.APPROVED, [Action.RETIRE, Action.RETURN]),
+        (Status.RETIRED, [Action.RETURN]),
+    ],
+    ids=str,
+)
+def test_approving_is_never_opened_to_the_author_of_the_question(status, expected):
+    assert actions_open(status, editor=True, reviewer=True, author=True) == expected
