@@ -26,7 +26,7 @@ Checks and thresholds (docs/item-checks.md explains each with examples):
   distractors, and a run of ``GIVEAWAY_CONTEXT`` characters of its stem: shown at one reveal, it answers
   the other question before it is asked.
 - ``vague-source``: the source is empty, or has no title (《…》, “…”, a standard number such as
-  GB 2894-2008, or a web address) or no date (a year from 1900 on).
+  GB 2894-2008, a web address, or three or more English words) or no date (a year from 1900 on).
 """
 
 from __future__ import annotations
@@ -102,7 +102,11 @@ NEGATIVE_WORDS = (
 )
 NEGATIVE_EN = re.compile(r"\b(not|except|false|incorrect|never)\b", re.IGNORECASE)
 EMPHASIS = {"（": "）", "(": ")", "“": "”", '"': '"', "「": "」", "【": "】", "*": "*", "‘": "’"}
-TITLE_RE = re.compile(r"《[^》]+》|“[^”]{4,}”|\"[^\"]{4,}\"|\b(GB|GB/T|WS|WS/T|HJ)\s*[\d.]+|https?://", re.I)
+TITLE_RE = re.compile(
+    r"《[^》]+》|“[^”]{4,}”|\"[^\"]{4,}\"|\b(GB|GB/T|WS|WS/T|HJ)\s*[\d.]+|https?://|www\.|"
+    r"[A-Za-z][A-Za-z'’-]+(?:[ ,:]+[A-Za-z0-9'’&()-]+){2,}",  # a title in English: three words or more
+    re.I,
+)
 YEAR_RE = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
 WORD_RE = re.compile(r"[a-z]{4,}")
