@@ -107,13 +107,14 @@ def setup(k: int) -> dict:
 def points_for(
     *, correct: bool, elapsed_ms: int, time_allowed_ms: int, points: int, full_within_ms: int
 ) -> int:
-    """Kahoot's half curve: round(P * (1 - t/T/2)), full points within ``full_within_ms``, 0 if wrong."""
+    """Kahoot's half curve as docs/protocol.md defines it: P * (2T - t) / 2T to the nearest point (halves
+    up), full points within ``full_within_ms``, 0 if wrong."""
     if not correct:
         return 0
     if elapsed_ms <= full_within_ms:
         return points
     t = min(max(elapsed_ms, 0), time_allowed_ms)
-    return round(points * (1 - t / time_allowed_ms / 2))
+    return (2 * points * (2 * time_allowed_ms - t) + 2 * time_allowed_ms) // (4 * time_allowed_ms)
 
 
 def verify(setup_data: dict, record: dict) -> dict:
@@ -141,7 +142,7 @@ def verify(setup_data: dict, record: dict) -> dict:
     stored = {
         (a["contestant_id"], a["question__position"]): a
         for a in Answer.objects.filter(round_id=round_id).values(
-            "contestant_id", "question__position", "choices", "elapsed_ms", "received_at"
+            "contestant_id", "question__position", "choices", "elapsed_ms", "time_limit_ms", "received_at"
         )
     }
     contestants_in_db = Contestant.objects.filter(round_id=round_id).count()
@@ -234,7 +235,7 @@ def verify(setup_data: dict, record: dict) -> dict:
             q = questions[q_index]
             correct = row is not None and sorted(row["choices"]) == sorted(q.correct)
             if row is not None:
-                allowed = max(int((q.deadline - q.opened_at).total_seconds() * 1000), 1)
+                allowed = row["time_limit_ms"] or q.duration_ms
                 score += points_for(
                     correct=correct,
                     elapsed_ms=row["elapsed_ms"],

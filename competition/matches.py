@@ -147,7 +147,11 @@ class RegistrationJoinPolicy:
             return None
         team = registration.team
         return CodeCard(
-            registration.id, registration.name, team.id if team else None, team.name if team else None
+            registration.id,
+            registration.name,
+            team.id if team else None,
+            team.name if team else None,
+            time_factor=registration.time_factor,
         )
 
     def may_join(self, round_, card: CodeCard) -> bool:

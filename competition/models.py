@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from quiz.models import TimeFactor
+
 
 class Competition(models.Model):
     name = models.CharField(_("name"), max_length=200)
@@ -84,6 +86,10 @@ class Registration(models.Model):
     name = models.CharField(_("name"), max_length=50)
     code = models.CharField(_("contestant code"), max_length=12)
     role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.MEMBER)
+    # Extended time printed on the code card: the contestant's time on every question, in percent.
+    time_factor = models.PositiveSmallIntegerField(
+        _("time factor"), choices=TimeFactor.choices, default=TimeFactor.STANDARD
+    )
 
     class Meta:
         ordering = ["competition", "code"]

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from quiz import batching, frames, metrics, protocol
+from quiz.engine.clock import from_epoch_ms
 from quiz.engine.rounds import IllegalTransition
 from quiz.engine.throttle import FrameBucket, Verdict
 from quiz.hub import Sink, get_hub
@@ -114,6 +115,8 @@ class QuizConsumer(AsyncWebsocketConsumer):
         round_ = snapshot["round"]
         question = round_.get("question")
         deadline = question.get("deadline") if question and round_["phase"] == "open" else None
+        if deadline is not None:
+            deadline += question.get("extra_ms", 0)  # the question closes at the last contestant's deadline
         get_hub().watch_deadline(self.round_id, deadline, snapshot["version"])
 
     async def kicked(self) -> None:
@@ -199,6 +202,7 @@ class ContestantConsumer(QuizConsumer):
                 received_at=timezone.now(),
                 client_elapsed_ms=command.client_elapsed_ms,
                 rtt_ms=command.rtt_ms,
+                tapped_at=None if command.tapped_at is None else from_epoch_ms(command.tapped_at),
             )
             try:
                 outcome = await batching.aanswer_submit(answer)

@@ -13,7 +13,8 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from quiz.engine.rounds import Event, Phase, RoundState, allowed_commands
+from quiz.engine import clock
+from quiz.engine.rounds import Event, Phase, QuestionState, RoundState, allowed_commands
 from quiz.models import Contestant, RoundQuestion
 from quiz.selectors import RoundView, question_state, round_state
 
@@ -26,7 +27,13 @@ def dumps(frame: dict[str, Any]) -> str:
 
 
 def epoch_ms(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp() * 1000)
+    """Whole epoch milliseconds, rounded down (``quiz.engine.clock``), or None."""
+    return None if moment is None else clock.epoch_ms(moment)
+
+
+def time_factor_value(percent: int) -> int | float:
+    """A time factor as the protocol writes it: 1, 1.5 or 2."""
+    return percent // 100 if percent % 100 == 0 else percent / 100
 
 
 # --- the round, as each audience sees it ---------------------------------------------------------------
@@ -57,7 +64,8 @@ def question_payload(view: RoundView, q: RoundQuestion, audience: Audience, now:
         "choices": list(q.choices),
         "duration_ms": q.duration_ms,
         "deadline": None if state.paused or q.closed_at else epoch_ms(q.deadline),
-        "remaining_ms": int(state.remaining(now).total_seconds() * 1000),
+        "remaining_ms": clock.whole_ms(state.remaining(now)),
+        "extra_ms": clock.whole_ms(state.longest_extra),
         "paused": state.paused,
         "voided": q.voided,
         "image": question_image(q),
@@ -131,8 +139,23 @@ def snapshot_frame(view: RoundView, audience: Audience, now: datetime, **extra: 
     }
 
 
-def me_payload(contestant: Contestant, answer: dict[str, Any] | None) -> dict[str, Any]:
-    """A contestant's own standing and their stored answer to the current question (or None)."""
+def own_clock(question: QuestionState | None, contestant_id: int, now: datetime) -> dict[str, Any]:
+    """The contestant's own deadline and time left on the current question (extended time included)."""
+    if question is None or question.opened_at is None:
+        return {"deadline": None, "remaining_ms": 0}
+    running = question.closed_at is None and not question.paused and question.deadline is not None
+    own = question.deadline + question.extra(contestant_id) if running and question.deadline else None
+    return {
+        "deadline": epoch_ms(own),
+        "remaining_ms": clock.whole_ms(question.remaining(now, contestant_id)),
+    }
+
+
+def me_payload(
+    contestant: Contestant, answer: dict[str, Any] | None, question: QuestionState | None, now: datetime
+) -> dict[str, Any]:
+    """A contestant's own standing, their stored answer to the current question (or None), their time
+    factor and their own clock on the current question."""
     return {
         "id": contestant.id,
         "nickname": contestant.nickname,
@@ -147,6 +170,8 @@ def me_payload(contestant: Contestant, answer: dict[str, Any] | None) -> dict[st
             "choices": answer["choices"],
             "received_at": epoch_ms(answer["received_at"]),
         },
+        "time_factor": time_factor_value(contestant.time_factor),
+        **own_clock(question, contestant.id, now),
     }
 
 
@@ -158,7 +183,9 @@ def welcome_frame(
         "version": view.round.version,
         "token": token,
         "round": round_payload(view, "contestant", now),
-        "me": me_payload(contestant, answer),
+        "me": me_payload(
+            contestant, answer, question_state(view.current) if view.current is not None else None, now
+        ),
     }
 
 
@@ -198,7 +225,7 @@ def deadline_to_watch(state: RoundState) -> int | None:
     q = state.question
     if state.phase != Phase.OPEN or q is None or q.paused:
         return None
-    return epoch_ms(q.deadline)
+    return epoch_ms(q.closes_at)
 
 
 def result_frame(
@@ -211,9 +238,11 @@ def result_frame(
     streak: int,
     correct_count: int = 0,
     best_streak: int = 0,
+    correct_time_ms: int = 0,
 ) -> str:
     """A contestant's personal result of a revealed question (``outcome``: the engine's, or None), with
-    their round so far: exactly right answers and longest run (the phone's summary at the end)."""
+    their round so far (exactly right answers, longest run: the phone's summary at the end) and the
+    exact whole-ms quantities the points and the tie-breaks used."""
     return dumps(
         {
             "type": "result",
@@ -222,19 +251,31 @@ def result_frame(
             "correct": bool(outcome and outcome.correct),
             "answered": outcome is not None,
             "points": outcome.points if outcome else 0,
+            "elapsed_ms": outcome.elapsed_ms if outcome else None,
+            "time_limit_ms": outcome.time_limit_ms if outcome else None,
             "score": score,
             "rank": rank,
             "streak": streak,
             "correct_count": correct_count,
             "best_streak": best_streak,
+            "correct_time_ms": correct_time_ms,
         }
     )
 
 
+def time_factor_frame(*, version: int, percent: int) -> str:
+    """The contestant's time factor changed: it applies from the next question opened."""
+    return dumps({"type": "time_factor", "version": version, "time_factor": time_factor_value(percent)})
+
+
 def contestant_frame(
-    *, version: int, event: Literal["joined", "kicked"], contestant: dict[str, Any], participants: int
+    *,
+    version: int,
+    event: Literal["joined", "kicked", "time_factor"],
+    contestant: dict[str, Any],
+    participants: int,
 ) -> str:
-    """A contestant joined or was removed (hosts and displays)."""
+    """A contestant joined, was removed, or had their time factor changed (hosts and displays)."""
     return dumps(
         {
             "type": "contestant",

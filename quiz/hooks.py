@@ -38,6 +38,7 @@ class CodeCard:
     name: str
     team_id: int | None
     team_name: str | None
+    time_factor: int = 100  # extended time on the card, in percent of each question's time limit
 
 
 class HostRule(Protocol):

@@ -86,7 +86,14 @@ class RoundQuestion(models.Model):
     deadline = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     revealed_at = models.DateTimeField(null=True, blank=True)
-    paused_remaining_ms = models.PositiveIntegerField(null=True, blank=True)
+    # While paused: the standard time left (negative when paused in someone's extended time), and since when.
+    paused_remaining_ms = models.IntegerField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    # The pauses that have ended, [[start, end], ...] in epoch ms: answering time (t of the score) leaves
+    # them out.
+    pauses = models.JSONField(default=list, blank=True)
+    # Contestants with extended time on this question, frozen when it opened: [[contestant id, percent]].
+    time_factors = models.JSONField(default=list, blank=True)
     voided = models.BooleanField(default=False)
     skipped = models.BooleanField(default=False)
 
@@ -98,6 +105,14 @@ class RoundQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id}#{self.position}: {self.stem[:30]}"
+
+
+class TimeFactor(models.IntegerChoices):
+    """A contestant's time on every question, in percent of its time limit (extended time)."""
+
+    STANDARD = 100, _("standard time")
+    HALF_MORE = 150, _("time × 1.5")
+    DOUBLE = 200, _("time × 2")
 
 
 class Contestant(models.Model):
@@ -116,6 +131,10 @@ class Contestant(models.Model):
     join_key = models.CharField(max_length=64, blank=True, default="")
     joined_at = models.DateTimeField(auto_now_add=True)
     kicked_at = models.DateTimeField(null=True, blank=True)
+    # Extended time from the code card or the host; a question takes the factor in force when it opens.
+    time_factor = models.PositiveSmallIntegerField(
+        _("time factor"), choices=TimeFactor.choices, default=TimeFactor.STANDARD
+    )
     # A cache of the latest standings, written at each reveal; recomputable from the answer log.
     score = models.IntegerField(default=0)
     rank = models.PositiveIntegerField(null=True, blank=True)
@@ -148,10 +167,18 @@ class Answer(models.Model):
     contestant = models.ForeignKey(Contestant, on_delete=models.CASCADE, related_name="answers")
     choices = models.JSONField()
     received_at = models.DateTimeField()
-    elapsed_ms = models.PositiveIntegerField(help_text="server time from opening the question to receipt")
+    # t and T of the speed points, fixed at receipt (docs/protocol.md, section 7).
+    elapsed_ms = models.PositiveIntegerField(
+        help_text="whole ms from opening the question to receipt, less the pauses before it"
+    )
+    time_limit_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="the contestant's own time limit: the question's times their factor"
+    )
     # Fairness evidence for disputes: what the phone measured.
     rtt_ms = models.PositiveIntegerField(null=True, blank=True)
     client_elapsed_ms = models.PositiveIntegerField(null=True, blank=True)
+    # When the contestant tapped, by the phone's estimate of the server clock.
+    tapped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["question", "received_at"]

@@ -69,6 +69,7 @@ class SubmitAnswer:
     choices: tuple[int, ...]
     client_elapsed_ms: int | None
     rtt_ms: int | None
+    tapped_at: int | None = None  # epoch ms of the tap on the phone's estimate of the server clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,13 @@ class HostCommand:
     seconds: int | None = None
     version: int | None = None
     contestant: int | None = None
+    time_factor: int | None = None  # percent: 100, 150 or 200 (sent as 1, 1.5 or 2)
 
+
+# A contestant's time factor as the protocol writes it -> percent of the time limit.
+TIME_FACTORS = {1: 100, 1.5: 150, 2: 200}
+# The latest tap time accepted: 9999-12-31 (it is stored as a date and time).
+MAX_EPOCH_MS = 253_402_300_799_999
 
 # action -> the fields it requires
 HOST_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -94,6 +101,7 @@ HOST_ACTIONS: dict[str, tuple[str, ...]] = {
     "skip": ("question",),
     "void": ("question",),
     "kick": ("contestant",),
+    "time_factor": ("contestant", "time_factor"),
     "end": (),
 }
 
@@ -199,6 +207,7 @@ def parse_contestant(content: dict[str, Any]) -> Ping | Join | Resume | SubmitAn
             choices=tuple(sorted(raw)),
             client_elapsed_ms=_int(content, "client_elapsed_ms", required=False, high=3_600_000),
             rtt_ms=_int(content, "rtt_ms", required=False, high=600_000),
+            tapped_at=_int(content, "tapped_at", required=False, high=MAX_EPOCH_MS),
         )
     if kind in HOST_ACTIONS:
         raise ProtocolError("not_allowed", f"'{kind}' is a host command")
@@ -218,7 +227,15 @@ def parse_host(content: dict[str, Any]) -> Ping | HostCommand:
         seconds=_int(content, "seconds", required="seconds" in needed, low=1, high=600),
         version=_int(content, "version", required="version" in needed),
         contestant=_int(content, "contestant", required="contestant" in needed, low=1),
+        time_factor=_time_factor(content) if "time_factor" in needed else None,
     )
+
+
+def _time_factor(content: dict[str, Any]) -> int:
+    value = content.get("time_factor")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value not in TIME_FACTORS:
+        raise ProtocolError("invalid_field", "'time_factor' must be 1, 1.5 or 2", field="time_factor")
+    return TIME_FACTORS[value]
 
 
 def parse_display(content: dict[str, Any]) -> Ping:
@@ -242,6 +259,7 @@ _QUESTION_PUBLIC = {
         "duration_ms",
         "deadline",
         "remaining_ms",
+        "extra_ms",
         "paused",
         "voided",
         "image",
@@ -255,6 +273,8 @@ _QUESTION_PUBLIC = {
         "duration_ms": _INT,
         "deadline": _NINT,
         "remaining_ms": _INT,
+        # the longest extended time on this question: it stays open this long after ``deadline``
+        "extra_ms": _INT,
         "paused": {"type": "boolean"},
         "voided": {"type": "boolean"},
         # the question's picture (URL under MEDIA_URL, description for alt text), or null
@@ -310,9 +330,10 @@ _ROUND = {
         "commands": {"type": "array", "items": {"enum": list(ROUND_COMMANDS)}, "uniqueItems": True},
     },
 }
+_TIME_FACTOR = {"enum": list(TIME_FACTORS)}
 _ME = {
     "type": "object",
-    "required": ["id", "nickname", "score", "rank", "answer"],
+    "required": ["id", "nickname", "score", "rank", "answer", "time_factor", "deadline", "remaining_ms"],
     "properties": {
         "id": _INT,
         "nickname": _STR,
@@ -329,6 +350,10 @@ _ME = {
                 "received_at": _INT,
             },
         },
+        # extended time, and the contestant's own clock on the current question
+        "time_factor": _TIME_FACTOR,
+        "deadline": _NINT,
+        "remaining_ms": _INT,
     },
 }
 
@@ -366,19 +391,38 @@ SERVER_FRAME_SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "result": _frame(
         "result",
-        ["question", "correct", "points", "score", "rank"],
+        [
+            "question",
+            "correct",
+            "answered",
+            "points",
+            "elapsed_ms",
+            "time_limit_ms",
+            "score",
+            "rank",
+            "streak",
+            "correct_count",
+            "best_streak",
+            "correct_time_ms",
+        ],
         {
             "question": _INT,
             "correct": {"type": "boolean"},
             "answered": {"type": "boolean"},
             "points": _INT,
+            # t and T of the speed points, whole ms; null without a counted answer
+            "elapsed_ms": _NINT,
+            "time_limit_ms": _NINT,
             "score": _INT,
             "rank": _NINT,
             "streak": _INT,
             "correct_count": _INT,
             "best_streak": _INT,
+            # the tie-break on time: the total t of the exactly right answers
+            "correct_time_ms": _INT,
         },
     ),
+    "time_factor": _frame("time_factor", ["time_factor"], {"time_factor": _TIME_FACTOR}),
     "answered": _frame(
         "answered",
         ["question", "answered", "participants"],
@@ -388,7 +432,7 @@ SERVER_FRAME_SCHEMAS: dict[str, dict[str, Any]] = {
         "contestant",
         ["event", "contestant", "participants"],
         {
-            "event": {"enum": ["joined", "kicked"]},
+            "event": {"enum": ["joined", "kicked", "time_factor"]},
             "participants": _INT,
             "contestant": {"type": "object", "required": ["id", "nickname"]},
         },

@@ -38,8 +38,11 @@ def question_state(q: RoundQuestion) -> QuestionState:
         paused_remaining=None
         if q.paused_remaining_ms is None
         else timedelta(milliseconds=q.paused_remaining_ms),
+        paused_at=q.paused_at,
+        pauses=tuple((int(start), int(end)) for start, end in q.pauses or ()),
         voided=q.voided,
         skipped=q.skipped,
+        time_factors=tuple((int(cid), int(percent)) for cid, percent in q.time_factors or ()),
     )
 
 
@@ -53,11 +56,11 @@ def round_state(round_: Round, questions: list[RoundQuestion]) -> RoundState:
 
 
 def scored_question(q: RoundQuestion) -> ScoredQuestion:
-    assert q.opened_at is not None and q.deadline is not None
+    """The question as the scores see it; its time limit is T of answers stored without their own."""
     return ScoredQuestion(
         index=q.position,
         correct=frozenset(q.correct),
-        time_allowed_ms=max(int((q.deadline - q.opened_at).total_seconds() * 1000), 1),
+        time_allowed_ms=q.duration_ms,
         weight=q.weight,
         multiple=q.kind == "multiple",
     )
@@ -84,7 +87,7 @@ def _answer_records(
 ) -> list[AnswerRecord]:
     """The answers of ``contestant_ids`` to ``questions`` (keyed by row id), as the engine's records.
 
-    A sitting of 10,000 contestants has 100,000 answers, so this reads four plain columns without
+    A sitting of 10,000 contestants has 100,000 answers, so this reads five plain columns without
     joining the questions or sorting, and decodes each distinct choice set's JSON text once (a round
     has a few dozen) instead of every row's.
     """
@@ -93,17 +96,21 @@ def _answer_records(
     rows = (
         Answer.objects.filter(round_id=round_id, question_id__in=questions)
         .order_by()
-        .values_list("contestant_id", "question_id", Cast("choices", TextField()), "elapsed_ms")
+        .values_list(
+            "contestant_id", "question_id", Cast("choices", TextField()), "elapsed_ms", "time_limit_ms"
+        )
     )
     choice_sets: dict[str, frozenset[int]] = {}
     records = []
-    for contestant_id, question_id, text, elapsed_ms in rows:
+    for contestant_id, question_id, text, elapsed_ms, time_limit_ms in rows:
         if contestant_id not in contestant_ids:
             continue
         choices = choice_sets.get(text)
         if choices is None:
             choices = choice_sets[text] = frozenset(json.loads(text))
-        records.append(AnswerRecord(contestant_id, questions[question_id].index, choices, elapsed_ms))
+        records.append(
+            AnswerRecord(contestant_id, questions[question_id].index, choices, elapsed_ms, time_limit_ms)
+        )
     return records
 
 
@@ -203,6 +210,7 @@ def contestants_list(round_id: int) -> list[dict[str, Any]]:
             "rank": c.rank,
             "answers": c.answers_count,
             "kicked": c.kicked_at is not None,
+            "time_factor": c.time_factor / 100 if c.time_factor % 100 else c.time_factor // 100,
         }
         for c in rows
     ]
@@ -220,6 +228,13 @@ def name_wall(round_id: int, size: int = NAME_WALL_SIZE) -> list[dict[str, Any]]
         .values_list("id", "nickname", "team__name")[:size]
     )
     return [{"id": cid, "nickname": nickname, "team": team} for cid, nickname, team in reversed(rows)]
+
+
+def time_factors(round_id: int) -> tuple[tuple[int, int], ...]:
+    """(contestant id, percent) of the active contestants with extended time, for opening a question."""
+    return tuple(
+        active_contestants(round_id).exclude(time_factor=100).order_by("id").values_list("id", "time_factor")
+    )
 
 
 def current_answer(contestant_id: int, round_: Round) -> dict[str, Any] | None:

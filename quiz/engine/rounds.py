@@ -14,6 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from quiz.engine.clock import epoch_ms, whole_ms
+
+STANDARD_TIME_FACTOR = 100  # percent of a question's time limit; extended time is 150 or 200
+TIME_FACTORS = (100, 150, 200)
+
 
 class Phase(enum.StrEnum):
     LOBBY = "lobby"
@@ -46,13 +51,20 @@ class QuestionState:
     index: int
     duration: timedelta
     opened_at: datetime | None = None
+    # The deadline of contestants on standard time. Extensions move it; pauses move it on resume.
     deadline: datetime | None = None
     closed_at: datetime | None = None
     revealed_at: datetime | None = None
-    # While paused the clock is frozen: the time left is kept here and the deadline is set on resume.
+    # While paused the clock is frozen: the standard time left is kept here (negative when the pause
+    # came after the standard deadline, in a contestant's extended time) and the deadline is set on resume.
     paused_remaining: timedelta | None = None
+    paused_at: datetime | None = None  # when the pause in progress began
+    # The pauses that have ended, as (start, end) in whole epoch ms: answering time leaves them out.
+    pauses: tuple[tuple[int, int], ...] = ()
     voided: bool = False
     skipped: bool = False
+    # Contestants with extended time on this question, frozen when it opened: (contestant id, percent).
+    time_factors: tuple[tuple[int, int], ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -62,26 +74,91 @@ class QuestionState:
     def paused(self) -> bool:
         return self.paused_remaining is not None
 
-    def accepts_answer_at(self, received_at: datetime) -> bool:
-        """True iff an answer received at ``received_at`` counts: opened, clock running, before cutoffs."""
+    @property
+    def duration_ms(self) -> int:
+        return whole_ms(self.duration)
+
+    def time_factor(self, contestant_id: int | None) -> int:
+        """The contestant's time factor on this question, in percent (100 = standard time)."""
+        for cid, percent in self.time_factors:
+            if cid == contestant_id:
+                return percent
+        return STANDARD_TIME_FACTOR
+
+    def time_limit_ms(self, contestant_id: int | None) -> int:
+        """The contestant's own time limit: the question's limit times their factor (T of the score)."""
+        return self.duration_ms * self.time_factor(contestant_id) // 100
+
+    def extra(self, contestant_id: int | None) -> timedelta:
+        """Time the contestant has after the standard deadline."""
+        return timedelta(milliseconds=self.time_limit_ms(contestant_id) - self.duration_ms)
+
+    @property
+    def longest_extra(self) -> timedelta:
+        """The most extended time anyone has on this question: it closes this long after the deadline."""
+        percent = max((p for _, p in self.time_factors), default=STANDARD_TIME_FACTOR)
+        return timedelta(milliseconds=self.duration_ms * percent // 100 - self.duration_ms)
+
+    @property
+    def closes_at(self) -> datetime | None:
+        """When the clock, running, closes the question: the last contestant's deadline."""
+        return None if self.deadline is None else self.deadline + self.longest_extra
+
+    def pause_began(self) -> datetime | None:
+        if self.paused_remaining is None:
+            return None
+        if self.paused_at is not None:
+            return self.paused_at
+        assert self.deadline is not None
+        return self.deadline - self.paused_remaining  # stored before pauses recorded their start
+
+    def accepts_answer_at(self, received_at: datetime, contestant_id: int | None = None) -> bool:
+        """True iff an answer received at ``received_at`` counts: opened, clock running, before cutoffs.
+
+        The cutoff is the contestant's own deadline (the standard one plus their extended time)."""
         if self.opened_at is None or self.voided:
             return False
         assert self.deadline is not None
-        cutoff = self.deadline
-        if self.paused_remaining is not None:
-            # Paused: the deadline still holds its pre-pause value, so the pause began at
-            # deadline - remaining. An answer received before then (still in a batch) counts.
-            cutoff = self.deadline - self.paused_remaining
+        cutoff = self.deadline + self.extra(contestant_id)
+        began = self.pause_began()
+        if began is not None:
+            # Paused: an answer received before the pause began (still in a batch) counts.
+            cutoff = min(cutoff, began)
         if received_at < self.opened_at or received_at >= cutoff:
             return False
         return self.closed_at is None or received_at < self.closed_at
 
-    def remaining(self, now: datetime) -> timedelta:
+    @property
+    def paused_ms(self) -> int:
+        """Whole ms of the pauses that have ended."""
+        return sum(end - start for start, end in self.pauses)
+
+    def answering_ms(self, received_at: datetime) -> int:
+        """t of the score: whole ms from opening to receipt, less the paused time before receipt.
+
+        An answer is refused while paused, so the pauses before an accepted answer have ended; pauses
+        and extensions after it cannot change it."""
+        assert self.opened_at is not None
+        received = epoch_ms(received_at)
+        paused = sum(max(min(end, received) - start, 0) for start, end in self.pauses)
+        return max(received - epoch_ms(self.opened_at) - paused, 0)
+
+    def remaining(self, now: datetime, contestant_id: int | None = None) -> timedelta:
+        """Time left to the standard deadline (or the contestant's own), frozen while paused."""
+        extra = self.extra(contestant_id)
         if self.paused_remaining is not None:
-            return self.paused_remaining
+            return max(self.paused_remaining + extra, timedelta(0))
         if self.deadline is None or self.closed_at is not None:
             return timedelta(0)
-        return max(self.deadline - now, timedelta(0))
+        return max(self.deadline + extra - now, timedelta(0))
+
+    def remaining_to_close(self, now: datetime) -> timedelta:
+        """Time until the question closes (the last contestant's deadline), frozen while paused."""
+        if self.paused_remaining is not None:
+            return max(self.paused_remaining + self.longest_extra, timedelta(0))
+        if self.closes_at is None or self.closed_at is not None:
+            return timedelta(0)
+        return max(self.closes_at - now, timedelta(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,19 +215,50 @@ def _question(state: RoundState, index: int) -> QuestionState:
     return state.questions[index]
 
 
+def _ended_pause(q: QuestionState, now: datetime) -> tuple[tuple[int, int], ...]:
+    """``pauses`` with the pause in progress ended at ``now``."""
+    began = q.pause_began()
+    assert began is not None
+    start = epoch_ms(began)
+    return (*q.pauses, (start, max(epoch_ms(now), start)))
+
+
+def _close_time(q: QuestionState, now: datetime) -> datetime:
+    """When a question closed now by a command stopped taking answers: now, the last deadline if that
+    came first, or the start of the pause in progress (nobody could answer since)."""
+    began = q.pause_began()
+    if began is not None:
+        return min(began, now)
+    assert q.closes_at is not None
+    return min(now, q.closes_at)
+
+
 def _close(state: RoundState, q: QuestionState, *, at: datetime, reason: CloseReason) -> Transition:
-    closed = replace(q, closed_at=at, paused_remaining=None)
+    """Close at ``at``; a pause in progress ends there (closing while paused closes at its start)."""
+    closed = replace(q, closed_at=at, paused_remaining=None, paused_at=None)
     new = _with_question(state, closed, phase=Phase.CLOSED)
     return Transition(new, (Event("question.closed", q.index, reason.value),))
 
 
-def open_question(state: RoundState, *, index: int, now: datetime) -> Transition:
-    """Open question ``index``: it must be the next one to play. Opening it again changes nothing."""
+def open_question(
+    state: RoundState,
+    *,
+    index: int,
+    now: datetime,
+    time_factors: tuple[tuple[int, int], ...] = (),
+) -> Transition:
+    """Open question ``index``: it must be the next one to play.
+
+    Opening the current question again changes nothing (the second press of "next"); opening a
+    question played before is refused as not the next (``wrong_question``). ``time_factors`` are
+    the contestants with extended time (id, percent), frozen on the question for its whole life."""
     q = _question(state, index)
-    if q.opened_at is not None:
-        return _unchanged(state)  # already opened: the second press of "next"
     if state.phase == Phase.FINISHED:
         raise IllegalTransition("round_finished", "the round has finished")
+    if q.opened_at is not None:
+        if state.current == index:
+            return _unchanged(state)  # the current question: the second press of "next"
+        raise IllegalTransition("wrong_question", f"question {index} has been played already")
     # A voided question cannot be revealed, so a round left CLOSED by a void moves straight on.
     voided_current = state.question is not None and state.question.voided
     if state.phase == Phase.OPEN or (state.phase == Phase.CLOSED and not voided_current):
@@ -162,7 +270,8 @@ def open_question(state: RoundState, *, index: int, now: datetime) -> Transition
         raise IllegalTransition("no_more_questions", "every question has been played")
     if index != expected:
         raise IllegalTransition("wrong_question", f"the next question is {expected}, not {index}")
-    opened = replace(q, opened_at=now, deadline=now + q.duration)
+    factors = tuple(sorted((cid, p) for cid, p in time_factors if p != STANDARD_TIME_FACTOR))
+    opened = replace(q, opened_at=now, deadline=now + q.duration, time_factors=factors)
     new = _with_question(state, opened, phase=Phase.OPEN, current=index)
     return Transition(new, (Event("question.opened", index),))
 
@@ -174,16 +283,15 @@ def close_question(state: RoundState, *, index: int, now: datetime) -> Transitio
         return _unchanged(state)
     if not q.is_open:
         raise IllegalTransition("question_not_open", f"question {index} is not open")
-    assert q.deadline is not None
-    return _close(state, q, at=min(now, q.deadline), reason=CloseReason.HOST)
+    return _close(state, q, at=_close_time(q, now), reason=CloseReason.HOST)
 
 
 def close_if_due(state: RoundState, *, now: datetime) -> Transition:
     """Close the open question once its deadline has passed. Any process may call this, any time."""
     q = state.question
-    if state.phase != Phase.OPEN or q is None or q.paused or q.deadline is None or now < q.deadline:
+    if state.phase != Phase.OPEN or q is None or q.paused or q.closes_at is None or now < q.closes_at:
         return _unchanged(state)
-    return _close(state, q, at=q.deadline, reason=CloseReason.DEADLINE)
+    return _close(state, q, at=q.closes_at, reason=CloseReason.DEADLINE)
 
 
 def close_when_all_answered(state: RoundState, *, index: int, now: datetime) -> Transition:
@@ -191,8 +299,7 @@ def close_when_all_answered(state: RoundState, *, index: int, now: datetime) -> 
     q = _question(state, index)
     if not q.is_open or q.paused or state.current != index:
         return _unchanged(state)
-    assert q.deadline is not None
-    return _close(state, q, at=min(now, q.deadline), reason=CloseReason.ALL_ANSWERED)
+    return _close(state, q, at=_close_time(q, now), reason=CloseReason.ALL_ANSWERED)
 
 
 def reveal(state: RoundState, *, index: int, now: datetime) -> Transition:
@@ -233,9 +340,10 @@ def pause(state: RoundState, *, now: datetime) -> Transition:
         return _unchanged(state)
     if state.phase != Phase.OPEN or q is None:
         raise IllegalTransition("question_not_open", "only an open question can be paused")
-    if q.remaining(now) <= timedelta(0):
+    if q.remaining_to_close(now) <= timedelta(0):
         raise IllegalTransition("question_not_open", "time is up for this question")
-    paused = replace(q, paused_remaining=q.remaining(now))
+    assert q.deadline is not None
+    paused = replace(q, paused_remaining=q.deadline - now, paused_at=now)
     return Transition(_with_question(state, paused), (Event("round.paused", q.index),))
 
 
@@ -245,7 +353,13 @@ def resume(state: RoundState, *, now: datetime) -> Transition:
     if q is None or not q.paused:
         return _unchanged(state)
     assert q.paused_remaining is not None
-    resumed = replace(q, deadline=now + q.paused_remaining, paused_remaining=None)
+    resumed = replace(
+        q,
+        deadline=now + q.paused_remaining,
+        paused_remaining=None,
+        paused_at=None,
+        pauses=_ended_pause(q, now),
+    )
     return Transition(_with_question(state, resumed), (Event("round.resumed", q.index),))
 
 
@@ -262,7 +376,7 @@ def extend(
     q = _question(state, index)
     if state.phase != Phase.OPEN or not q.is_open:
         raise IllegalTransition("question_not_open", f"question {index} is not open")
-    if not q.paused and q.remaining(now) <= timedelta(0):
+    if not q.paused and q.remaining_to_close(now) <= timedelta(0):
         raise IllegalTransition("question_not_open", "time is up for this question")
     more = timedelta(seconds=seconds)
     if q.paused_remaining is not None:
@@ -296,7 +410,7 @@ def void(state: RoundState, *, index: int, now: datetime) -> Transition:
         )
     events: tuple[Event, ...] = ()
     if q.is_open:
-        closing = _close(state, q, at=now, reason=CloseReason.VOIDED)
+        closing = _close(state, q, at=_close_time(q, now), reason=CloseReason.VOIDED)
         state, events = closing.state, closing.events
         q = state.questions[index]
     new = _with_question(state, replace(q, voided=True))
@@ -310,8 +424,7 @@ def finish(state: RoundState, *, now: datetime) -> Transition:
     events: tuple[Event, ...] = ()
     q = state.question
     if q is not None and q.is_open:
-        assert q.deadline is not None
-        closing = _close(state, q, at=min(now, q.deadline), reason=CloseReason.FINISHED)
+        closing = _close(state, q, at=_close_time(q, now), reason=CloseReason.FINISHED)
         state, events = closing.state, closing.events
     new = replace(state, phase=Phase.FINISHED, version=state.version + 1)
     return Transition(new, (*events, Event("round.finished", state.current)))

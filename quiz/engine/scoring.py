@@ -2,6 +2,12 @@
 
 Nothing here is stored as truth: voiding a question or correcting a key and calling ``score_round``
 again rescores everyone. Rules are data (``ScoringRule.from_dict``) chosen per round.
+
+Speed points use two whole numbers of milliseconds stored with each answer when it is received:
+``t``, the answering time (from opening to receipt, less the pauses before it), and ``T``, the
+contestant's own time limit (the question's time limit times their time factor; extensions of the
+deadline do not change it). Nothing that happens after an answer changes either, and every step is
+integer arithmetic with halves rounded up, so a client given t and T recomputes the points exactly.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ from quiz.engine.ranking import ranked
 
 class SpeedCurve(enum.StrEnum):
     OFF = "off"  # every correct answer earns the full points
-    LINEAR = "linear"  # full points at 0 s falling to 0 at the deadline
-    HALF = "half"  # Kahoot!: round(P * (1 - t/T/2)); never below half
+    LINEAR = "linear"  # P * (1 - t/T): full points at 0 s falling to 0 at T
+    HALF = "half"  # Kahoot!: P * (1 - t/T/2); never below half
 
 
 class MultiplePolicy(enum.StrEnum):
@@ -121,7 +127,7 @@ class ScoringRule:
 class ScoredQuestion:
     index: int
     correct: frozenset[int]
-    time_allowed_ms: int
+    time_allowed_ms: int  # the question's own time limit (T of an answer that does not carry its own)
     weight: int = 1  # 0 = practice, 1 = standard, 2 = double points
     multiple: bool = False
 
@@ -135,13 +141,16 @@ class AnswerRecord(NamedTuple):
     contestant_id: int
     index: int
     choices: frozenset[int]
-    elapsed_ms: int  # server time from opening the question to receiving the answer
+    elapsed_ms: int  # t: whole ms from opening the question to receipt, paused time left out
+    time_limit_ms: int | None = None  # T: the contestant's own limit; None: the question's
 
 
 class QuestionOutcome(NamedTuple):
     correct: bool
     points: int  # base + streak bonus - penalty (may be negative)
     streak: int
+    elapsed_ms: int = 0  # t the points used
+    time_limit_ms: int = 0  # T the points used
 
 
 @dataclass(slots=True)
@@ -164,15 +173,24 @@ class ContestantScore:
         return tuple(keys[t] for t in chain)
 
 
+def _round_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator to the nearest whole number, halves up (denominator > 0)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
 def base_points(rule: ScoringRule, *, elapsed_ms: int, time_allowed_ms: int, weight: int) -> int:
-    """Points for a correct answer given after ``elapsed_ms`` of ``time_allowed_ms``."""
+    """Points for a correct answer given after ``elapsed_ms`` (t) of ``time_allowed_ms`` (T).
+
+    P = points x weight. Within ``full_points_within_ms``, without a speed curve or without a limit:
+    P. Otherwise, with t clamped to 0..T: linear P * (T - t) / T, half P * (2T - t) / 2T, each rounded
+    to the nearest point, halves up."""
     full = rule.points * weight
     if rule.speed == SpeedCurve.OFF or elapsed_ms <= rule.full_points_within_ms or time_allowed_ms <= 0:
         return full
-    fraction = min(max(elapsed_ms, 0), time_allowed_ms) / time_allowed_ms
+    t, limit = min(max(elapsed_ms, 0), time_allowed_ms), time_allowed_ms
     if rule.speed == SpeedCurve.LINEAR:
-        return round(full * (1 - fraction))
-    return round(full * (1 - fraction / 2))
+        return _round_half_up(full * (limit - t), limit)
+    return _round_half_up(full * (2 * limit - t), 2 * limit)
 
 
 def streak_bonus(rule: ScoringRule, streak: int) -> int:
@@ -181,14 +199,14 @@ def streak_bonus(rule: ScoringRule, streak: int) -> int:
     return min((streak - 1) * rule.streak_step, rule.streak_cap)
 
 
-def _credit(rule: ScoringRule, q: ScoredQuestion, choices: frozenset[int]) -> tuple[bool, float]:
-    """(exactly right, share of the points earned)."""
+def _credit(rule: ScoringRule, q: ScoredQuestion, choices: frozenset[int]) -> tuple[bool, int, int]:
+    """(exactly right, share of the points earned as a numerator and a denominator)."""
     exact = choices == q.correct
     if exact or not q.multiple or rule.multiple == MultiplePolicy.ALL_OR_NOTHING:
-        return exact, 1.0 if exact else 0.0
+        return exact, (1 if exact else 0), 1
     if choices - q.correct or not choices:
-        return False, 0.0
-    return False, len(choices & q.correct) / len(q.correct)
+        return False, 0, 1
+    return False, len(choices & q.correct), len(q.correct)
 
 
 def score_round(
@@ -220,9 +238,9 @@ def score_round(
                 continue
             answered += 1
             if answer.choices == q.correct:
-                exact, share = True, 1.0
+                exact, share, parts = True, 1, 1
             else:
-                exact, share = _credit(rule, q, answer.choices)
+                exact, share, parts = _credit(rule, q, answer.choices)
             if exact:
                 streak += 1
                 correct += 1
@@ -230,15 +248,16 @@ def score_round(
             else:
                 streak = 0
             points = 0
+            limit = q.time_allowed_ms if answer.time_limit_ms is None else answer.time_limit_ms
             if share > 0:
-                base = base_points(
-                    rule, elapsed_ms=answer.elapsed_ms, time_allowed_ms=q.time_allowed_ms, weight=q.weight
-                )
-                points = round(base * share) + (streak_bonus(rule, streak) if exact and q.weight else 0)
+                base = base_points(rule, elapsed_ms=answer.elapsed_ms, time_allowed_ms=limit, weight=q.weight)
+                if share != parts:
+                    base = _round_half_up(base * share, parts)
+                points = base + (streak_bonus(rule, streak) if exact and q.weight else 0)
             elif not exact:
                 points = -rule.wrong_penalty * q.weight
             total += points
-            outcomes[q.index] = QuestionOutcome(exact, points, streak)
+            outcomes[q.index] = QuestionOutcome(exact, points, streak, answer.elapsed_ms, limit)
         score.points, score.correct, score.answered = total, correct, answered
         score.correct_time_ms, score.streak = correct_time, streak
     return scores
@@ -251,7 +270,8 @@ class Ranked:
 
 
 def rank(scores: Iterable[ContestantScore], chain: Sequence[TieBreak] = DEFAULT_TIE_BREAKS) -> list[Ranked]:
-    """Order by the tie-break chain; contestants equal on every key share a rank."""
+    """Order by the tie-break chain; contestants equal on every key share a rank and are listed by
+    contestant id (the earlier join first)."""
     # Each key is built once: sort_key makes a tuple per call, and a sitting has 10,000 contestants.
     ordered = sorted(((s.sort_key(chain), s.contestant_id, s) for s in scores), key=lambda k: k[:2])
     return [Ranked(position, row[2]) for position, row in ranked(ordered, key=itemgetter(0))]

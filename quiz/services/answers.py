@@ -29,6 +29,7 @@ class PendingAnswer:
     received_at: datetime
     client_elapsed_ms: int | None = None
     rtt_ms: int | None = None
+    tapped_at: datetime | None = None  # the phone's tap time (evidence only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ def _check(p: PendingAnswer, q: RoundQuestion | None, round_: Round | None) -> t
     state = selectors.question_state(q)
     if q.voided:
         return "too_late", "that question was voided"
-    if not state.accepts_answer_at(p.received_at):
+    if not state.accepts_answer_at(p.received_at, p.contestant_id):
         if state.paused:
             return "paused", "the clock is paused; answer when it runs again"
         return "too_late", "the answer arrived after the question closed"
@@ -132,16 +133,19 @@ def answers_record(batch: Sequence[PendingAnswer]) -> BatchResult:
             round_ = rounds.get(p.round_id)
             if p.contestant_id in kicked or _check(p, q, round_) is not None:
                 continue
-            assert q.opened_at is not None
+            state = selectors.question_state(q)
             fresh[(p.contestant_id, q.id)] = Answer(
                 round_id=p.round_id,
                 question_id=q.id,
                 contestant_id=p.contestant_id,
                 choices=list(p.choices),
                 received_at=p.received_at,
-                elapsed_ms=max(int((p.received_at - q.opened_at).total_seconds() * 1000), 0),
+                # t and T of the speed points, fixed now: nothing later (a pause, an extension) moves them.
+                elapsed_ms=state.answering_ms(p.received_at),
+                time_limit_ms=state.time_limit_ms(p.contestant_id),
                 rtt_ms=p.rtt_ms,
                 client_elapsed_ms=p.client_elapsed_ms,
+                tapped_at=p.tapped_at,
             )
         if fresh:
             # ignore_conflicts: another process may have stored the same contestant's answer meanwhile.

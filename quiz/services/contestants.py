@@ -17,7 +17,8 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 
 from quiz import boards, broadcast, frames, hooks, nicknames, selectors
-from quiz.models import Contestant, Round, RoundLog
+from quiz.engine.rounds import Phase
+from quiz.models import Contestant, Round, RoundLog, TimeFactor
 from quiz.services.errors import QuizError
 
 TOKEN_SALT = "quiz.contestant"
@@ -136,7 +137,11 @@ def _join_with_code(round_: Round, code: str) -> Joined:
     else:
         name = nicknames.normalise(card.name)[: nicknames.MAX_LENGTH]
         contestant = _create_contestant(
-            round_, name, registration_id=card.registration_id, team=(card.team_id, card.team_name)
+            round_,
+            name,
+            registration_id=card.registration_id,
+            team=(card.team_id, card.team_name),
+            time_factor=card.time_factor,
         )
     return Joined(contestant.id, round_.id, contestant_token(contestant))
 
@@ -243,6 +248,7 @@ def _create_contestant(
     registration_id: int | None,
     team: tuple[int | None, str | None],
     key: str | None = None,
+    time_factor: int = TimeFactor.STANDARD,
 ) -> Contestant:
     team_id, team_name = team
     try:
@@ -253,6 +259,7 @@ def _create_contestant(
                 registration_id=registration_id,
                 team_id=team_id,
                 join_key=key or "",
+                time_factor=time_factor,
             )
             participants = selectors.active_contestants(round_.id).count()
             frame = frames.contestant_frame(
@@ -311,6 +318,55 @@ def contestant_kick(*, round_id: int, contestant_id: int, actor, now: datetime) 
             frames={"host": frame, "display": frame},
             personal={str(contestant_id): frames.kicked_frame(round_.version)},
             close=[contestant_id],
+        )
+        broadcast.publish_on_commit(round_id, message)
+    return True
+
+
+def contestant_set_time_factor(
+    *, round_id: int, contestant_id: int, percent: int, actor, now: datetime
+) -> bool:
+    """Set a contestant's time factor (extended time). It applies from the next question opened: an
+    open question keeps the factors it opened with, so no deadline or score already running moves."""
+    if percent not in TimeFactor.values:
+        raise QuizError("invalid_field", "the time factor must be 1, 1.5 or 2")
+    with transaction.atomic():
+        contestant = (
+            Contestant.objects.select_related("team")
+            .filter(pk=contestant_id, round_id=round_id, kicked_at__isnull=True)
+            .first()
+        )
+        if contestant is None:
+            raise QuizError("unknown_contestant", "no such contestant in this round")
+        round_ = Round.objects.only("version", "phase").get(pk=round_id)
+        if round_.phase == Phase.FINISHED:
+            raise QuizError("round_finished", "the round has finished")
+        if contestant.time_factor == percent:
+            return False
+        Contestant.objects.filter(pk=contestant_id).update(time_factor=percent)
+        RoundLog.objects.create(
+            round_id=round_id,
+            version=round_.version,
+            action="time_factor",
+            actor=actor,
+            at=now,
+            detail={"contestant": contestant_id, "time_factor": percent},
+        )
+        host_frame = frames.contestant_frame(
+            version=round_.version,
+            event="time_factor",
+            contestant={
+                "id": contestant.id,
+                "nickname": contestant.nickname,
+                "team": contestant.team.name if contestant.team else None,
+                "time_factor": frames.time_factor_value(percent),
+            },
+            participants=selectors.active_contestants(round_id).count(),
+        )
+        message = broadcast.round_message(
+            version=round_.version,
+            frames={"host": host_frame},
+            personal={str(contestant_id): frames.time_factor_frame(version=round_.version, percent=percent)},
         )
         broadcast.publish_on_commit(round_id, message)
     return True

@@ -30,11 +30,12 @@ from questionbank.models import QuestionKind, Status
 from questionbank.services import exposure_record, latest_revision
 from quiz import boards, broadcast, frames, hooks, selectors
 from quiz.engine import rounds as engine
+from quiz.engine.clock import whole_ms
 from quiz.engine.rounds import Event, Phase, RoundState, Transition
 from quiz.engine.scoring import ScoringRule
 from quiz.models import Round, RoundLog, RoundQuestion
 from quiz.protocol import HostCommand
-from quiz.services.contestants import contestant_kick
+from quiz.services.contestants import contestant_kick, contestant_set_time_factor
 from quiz.services.errors import QuizError
 from quiz.services.standings import standings_refresh
 
@@ -114,7 +115,15 @@ def round_create(
 # --- round transitions ---------------------------------------------------------------------------------
 
 
-_QUESTION_FIELDS = ("opened_at", "deadline", "closed_at", "revealed_at", "voided", "skipped")
+_QUESTION_FIELDS = (
+    "opened_at",
+    "deadline",
+    "closed_at",
+    "revealed_at",
+    "paused_at",
+    "voided",
+    "skipped",
+)
 
 
 def _save_question_changes(rows: list[RoundQuestion], before: RoundState, after: RoundState) -> None:
@@ -123,10 +132,10 @@ def _save_question_changes(rows: list[RoundQuestion], before: RoundState, after:
             continue
         for name in _QUESTION_FIELDS:
             setattr(row, name, getattr(new, name))
-        row.paused_remaining_ms = (
-            None if new.paused_remaining is None else int(new.paused_remaining.total_seconds() * 1000)
-        )
-        row.save(update_fields=[*_QUESTION_FIELDS, "paused_remaining_ms"])
+        row.paused_remaining_ms = None if new.paused_remaining is None else whole_ms(new.paused_remaining)
+        row.time_factors = [list(pair) for pair in new.time_factors]
+        row.pauses = [list(pause) for pause in new.pauses]
+        row.save(update_fields=[*_QUESTION_FIELDS, "paused_remaining_ms", "time_factors", "pauses"])
 
 
 def _state_message(view: selectors.RoundView, event: Event, now: datetime, personal=None) -> dict[str, Any]:
@@ -275,10 +284,11 @@ def repair_standings_if_behind(round_: Round, now: datetime) -> None:
         logger.exception("round %s: standings repair failed", round_.id)
 
 
-def _step_for(command: HostCommand, now: datetime) -> Callable[[RoundState], Transition]:
+def _step_for(command: HostCommand, now: datetime, round_id: int) -> Callable[[RoundState], Transition]:
     q = command.question
+    factors = selectors.time_factors(round_id) if command.action == "open" else ()
     steps: dict[str, Callable[[RoundState], Transition]] = {
-        "open": lambda s: engine.open_question(s, index=q, now=now),
+        "open": lambda s: engine.open_question(s, index=q, now=now, time_factors=factors),
         "close": lambda s: engine.close_question(s, index=q, now=now),
         "reveal": lambda s: engine.reveal(s, index=q, now=now),
         "leaderboard": lambda s: engine.show_leaderboard(s, index=q),
@@ -313,10 +323,24 @@ def round_command(
     if command.action == "kick":
         assert command.contestant is not None
         changed = contestant_kick(round_id=round_id, contestant_id=command.contestant, actor=user, now=now)
+    elif command.action == "time_factor":
+        assert command.contestant is not None and command.time_factor is not None
+        changed = contestant_set_time_factor(
+            round_id=round_id,
+            contestant_id=command.contestant,
+            percent=command.time_factor,
+            actor=user,
+            now=now,
+        )
     else:
         detail = {k: v for k, v in vars_of(command).items() if v is not None and k != "action"}
         result = _apply(
-            round_id, _step_for(command, now), action=command.action, now=now, actor=user, detail=detail
+            round_id,
+            _step_for(command, now, round_id),
+            action=command.action,
+            now=now,
+            actor=user,
+            detail=detail,
         )
         changed = result.changed
     return frames.command_frame(selectors.round_view(round_id), command.action, changed, now)
@@ -339,7 +363,7 @@ def ensure_closed_if_due(round_id: int, now: datetime) -> None:
     round_ = Round.objects.only("phase", "current_index").get(pk=round_id)
     if round_.phase != Phase.OPEN or round_.current_index is None:
         return
-    q = RoundQuestion.objects.only("deadline", "paused_remaining_ms").get(
+    q = RoundQuestion.objects.only("deadline", "paused_remaining_ms", "duration_ms", "time_factors").get(
         round_id=round_id, position=round_.current_index
     )
     if deadline_missed(round_, q, now):
@@ -347,13 +371,10 @@ def ensure_closed_if_due(round_id: int, now: datetime) -> None:
 
 
 def deadline_missed(round_: Round, question: RoundQuestion | None, now: datetime) -> bool:
-    return (
-        round_.phase == Phase.OPEN
-        and question is not None
-        and question.paused_remaining_ms is None
-        and question.deadline is not None
-        and question.deadline <= now
-    )
+    if round_.phase != Phase.OPEN or question is None or question.paused_remaining_ms is not None:
+        return False
+    closes_at = selectors.question_state(question).closes_at
+    return closes_at is not None and closes_at <= now
 
 
 def round_close_when_all_answered(*, round_id: int, question: int, now: datetime | None = None) -> bool:

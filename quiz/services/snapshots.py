@@ -124,10 +124,11 @@ def _welcomes(round_id: int, contestants: list[tuple[int, Contestant]], now: dat
     version = view.round.version
     head = f'{{"type":"welcome","version":{version},"token":'
     round_text = f',"round":{frames.dumps(round_part)},"me":'
+    current = selectors.question_state(view.current) if view.current is not None else None
     welcomes = []
     for _, contestant in contestants:
         token = contestant_token(contestant)
-        me = frames.me_payload(contestant, answers.get(contestant.id))
+        me = frames.me_payload(contestant, answers.get(contestant.id), current, now)
         frame = {"type": "welcome", "version": version, "token": token, "round": round_part, "me": me}
         text = f"{head}{frames.dumps(token)}{round_text}{frames.dumps(me)}}}"
         welcomes.append(Welcome(contestant.id, round_id, frame, text))

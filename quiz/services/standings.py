@@ -79,6 +79,7 @@ def standings_refresh(
                 streak=s.streak,
                 correct_count=s.correct,
                 best_streak=max((o.streak for o in s.outcomes.values()), default=0),
+                correct_time_ms=s.correct_time_ms,
             )
     with transaction.atomic():
         written = _written_version(round_id)

@@ -402,13 +402,57 @@ def test_a_bad_host_frame_is_refused_with_its_code_and_field(content, code, fiel
 
 @pytest.mark.parametrize("action", sorted(HOST_ACTIONS))
 def test_every_host_action_with_all_its_required_fields_parses(action):
-    values = {"question": 1, "seconds": 10, "version": 2, "contestant": 3}
+    values = {"question": 1, "seconds": 10, "version": 2, "contestant": 3, "time_factor": 2}
+    stored = {**values, "time_factor": 200}  # time factors are kept in percent
     content = {"type": action, **{name: values[name] for name in HOST_ACTIONS[action]}}
 
     command = parsed(parse_host, **content)
 
     assert command.action == action
-    assert all(getattr(command, name) == values[name] for name in HOST_ACTIONS[action])
+    assert all(getattr(command, name) == stored[name] for name in HOST_ACTIONS[action])
+
+
+TIME_FACTORS = [
+    (1, 100, "standard"),
+    (1.0, 100, "standard, written as a float"),
+    (1.5, 150, "one and a half"),
+    (2, 200, "double"),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "percent"), [c[:2] for c in TIME_FACTORS], ids=[c[2] for c in TIME_FACTORS]
+)
+def test_a_time_factor_command_takes_one_of_the_three_factors(value, percent):
+    command = parsed(parse_host, type="time_factor", contestant=4, time_factor=value)
+
+    assert (command.contestant, command.time_factor) == (4, percent)
+
+
+@pytest.mark.parametrize("value", [None, 0, 1.25, 3, "1.5", True, float("nan"), [2]])
+def test_any_other_time_factor_is_an_invalid_field(value):
+    content = {"type": "time_factor", "contestant": 4}
+    if value is not None:
+        content["time_factor"] = value
+
+    with pytest.raises(ProtocolError) as refused:
+        parse_host(content)
+
+    assert (refused.value.code, refused.value.field) == ("invalid_field", "time_factor")
+
+
+def test_an_answer_may_carry_the_phones_tap_time():
+    command = parsed(parse_contestant, type="answer", question=0, choices=[1], tapped_at=1795321323140)
+
+    assert command.tapped_at == 1795321323140
+
+
+@pytest.mark.parametrize("value", [-1, 253_402_300_800_000, 1.5, "1795321323140", True])
+def test_a_tap_time_that_is_no_epoch_millisecond_is_an_invalid_field(value):
+    with pytest.raises(ProtocolError) as refused:
+        parse_contestant({"type": "answer", "question": 0, "choices": [1], "tapped_at": value})
+
+    assert (refused.value.code, refused.value.field) == ("invalid_field", "tapped_at")
 
 
 # --- display ------------------------------------------------------------------------------------------

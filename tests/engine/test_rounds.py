@@ -108,6 +108,8 @@ STATES: dict[str, Callable[[], RoundState]] = {
     "voided_while_open": lambda: play(make_round(), open_(0), void(0)),
     "voided_after_close": lambda: play(make_round(), open_(0), close(0), void(0)),
     "last_revealed": lambda: play(make_round(2), skip(1), open_(0), reveal(0)),
+    "second_open": lambda: play(make_round(), open_(0), reveal(0), open_(1, at(8))),
+    "second_revealed": lambda: play(make_round(), open_(0), reveal(0), open_(1, at(8)), reveal(1, at(9))),
     "finished_lobby": lambda: play(make_round(), finish()),
     "finished_while_open": lambda: play(make_round(), open_(0), finish()),
     "finished_after_reveal": lambda: play(make_round(), open_(0), reveal(0), finish(at(7))),
@@ -288,6 +290,9 @@ ILLEGAL = [
     ("voided_while_open", leaderboard(0), "question_not_revealed", "voided: leaderboard"),
     ("last_revealed", open_(1), "no_more_questions", "last revealed: open a skipped last question"),
     ("finished_lobby", open_(0), "round_finished", "finished: open"),
+    ("finished_while_open", open_(0), "round_finished", "finished: open the question played last"),
+    ("second_open", open_(0), "wrong_question", "open a question played before the current one"),
+    ("second_revealed", open_(0), "wrong_question", "open a played question once the next is revealed"),
     ("finished_lobby", skip(1), "round_finished", "finished: skip"),
     ("finished_while_open", open_(1), "round_finished", "finished: open the next"),
     ("finished_while_open", reveal(0), "round_finished", "finished: reveal"),
@@ -312,7 +317,6 @@ NO_OPS = [
     # (start, command): the effect already holds, so nothing changes
     ("open", open_(0, at(1)), "open pressed again"),
     ("revealed", open_(0, at(7)), "open an already played question"),
-    ("finished_while_open", open_(0), "open a played question after the finish"),
     ("closed", close(0, at(9)), "close a closed question"),
     ("finished_while_open", close(0), "close after the finish"),
     ("open", close_if_due(DEADLINE - US), "deadline not yet reached"),
@@ -580,7 +584,7 @@ def test_void_of_a_paused_question_clears_the_pause():
 
     assert q.voided
     assert not q.paused
-    assert q.closed_at == at(9)
+    assert q.closed_at == at(5)  # paused at 5 s: nobody could answer after that
 
 
 def test_void_of_an_earlier_question_leaves_the_open_question_running():

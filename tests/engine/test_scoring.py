@@ -36,6 +36,11 @@ def a(contestant: int, index: int, choices=(0,), elapsed_ms: int = 1_000) -> Ans
     return AnswerRecord(contestant, index, frozenset(choices), elapsed_ms)
 
 
+def outcome(correct: bool, points: int, streak: int) -> QuestionOutcome:
+    """The outcome of an answer made by ``a()``: 1 s of the 20 s allowed."""
+    return QuestionOutcome(correct, points, streak, elapsed_ms=1_000, time_limit_ms=T)
+
+
 FLAT = ScoringRule(speed=SpeedCurve.OFF)  # every correct answer earns exactly the points
 
 
@@ -222,7 +227,9 @@ def test_partial_credit_pays_a_share_per_correct_option_and_nothing_for_any_wron
 
     score = score_round([q(0, (0, 1, 2), multiple=True)], [a(1, 0, choices)], rule)[1]
 
-    assert score.outcomes[0] == QuestionOutcome(correct=correct, points=points, streak=int(correct))
+    assert score.outcomes[0] == QuestionOutcome(
+        correct=correct, points=points, streak=int(correct), elapsed_ms=1_000, time_limit_ms=T
+    )
     assert score.correct == int(correct)
 
 
@@ -249,7 +256,9 @@ def test_partial_credit_does_not_apply_to_single_answer_questions():
 
     score = score_round([q(0, (1,))], [a(1, 0, (0,))], rule)[1]
 
-    assert score.outcomes[0] == QuestionOutcome(correct=False, points=0, streak=0)
+    assert score.outcomes[0] == QuestionOutcome(
+        correct=False, points=0, streak=0, elapsed_ms=1_000, time_limit_ms=T
+    )
 
 
 def test_partial_credit_scales_the_speed_points():
@@ -285,7 +294,9 @@ def test_a_partial_answer_with_a_wrong_option_counts_as_wrong_and_is_penalised()
 
     score = score_round([q(0, (0, 1), multiple=True)], [a(1, 0, (0, 5))], rule)[1]
 
-    assert score.outcomes[0] == QuestionOutcome(correct=False, points=-300, streak=0)
+    assert score.outcomes[0] == QuestionOutcome(
+        correct=False, points=-300, streak=0, elapsed_ms=1_000, time_limit_ms=T
+    )
 
 
 # --- negative marks -----------------------------------------------------------------------------------
@@ -314,7 +325,9 @@ def test_a_wrong_penalty_takes_points_off_wrong_answers_only(given, weight, tota
 def test_without_a_penalty_a_wrong_answer_scores_zero():
     score = score_round([q(0)], [a(1, 0, (2,))], FLAT)[1]
 
-    assert score.outcomes[0] == QuestionOutcome(correct=False, points=0, streak=0)
+    assert score.outcomes[0] == QuestionOutcome(
+        correct=False, points=0, streak=0, elapsed_ms=1_000, time_limit_ms=T
+    )
     assert score.answered == 1
     assert score.correct == 0
 

@@ -149,9 +149,19 @@ async def play_round() -> list[Socket]:
     await console.request({"type": "reveal", "question": 1}, "command")
     await everyone(contestants, "result", question=1)
 
+    # Bob gets double time from the next question on: he is told, the hosts hear of it.
+    bob_id = bob.frames[0]["me"]["id"]
+    double = {"type": "time_factor", "contestant": bob_id, "time_factor": 2}
+    assert (await console.request(double, "command"))["changed"] is True
+    assert (await bob.expect("time_factor"))["time_factor"] == 2
+    await console.expect("contestant", event="time_factor")
+
     # Question 2 (multiple choice): paused, refused while paused, resumed, extended once, closed.
-    await console.request({"type": "open", "question": 2}, "command")
-    await alice.request({"type": "answer", "question": 2, "choices": [2, 0]}, "ack", choices=[0, 2])
+    opened = await console.request({"type": "open", "question": 2}, "command")
+    question = opened["round"]["question"]
+    assert question["extra_ms"] == question["duration_ms"]  # Bob's double time keeps it open longer
+    tap = {"type": "answer", "question": 2, "choices": [2, 0], "tapped_at": 1795321321000}
+    await alice.request(tap, "ack", choices=[0, 2])
     await console.request({"type": "pause"}, "command")
     await everyone([*contestants, screen], "state", event="round.paused", index=2)
     assert (await bob.request({"type": "answer", "question": 2, "choices": [0]}, "error"))["code"] == "paused"
@@ -210,7 +220,7 @@ async def test_every_frame_of_a_whole_round_matches_its_schema_and_every_schema_
     assert {f["audience"] for f in frames if f["type"] == "snapshot"} == {"host", "display"}
     assert {f["event"] for f in frames if f["type"] == "state"} == ROUND_EVENTS
     assert {f["reason"] for f in frames if f.get("event") == "question.closed"} >= {"host", "deadline"}
-    assert {f["event"] for f in frames if f["type"] == "contestant"} == {"joined", "kicked"}
+    assert {f["event"] for f in frames if f["type"] == "contestant"} == {"joined", "kicked", "time_factor"}
     assert {f["duplicate"] for f in frames if f["type"] == "ack"} == {True, False}
 
     # and every round a host is sent says which commands apply now; nobody else is sent that

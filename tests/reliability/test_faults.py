@@ -429,13 +429,13 @@ async def test_every_server_restarted_mid_question_the_round_resumes_at_the_same
     for phone, result in results.items():
         right = choice[phone] == 0
         assert result["correct"] is right and result["answered"] is True, phone.name
+        # whole ms on both sides: the result says exactly which t and T its points used
+        assert result["elapsed_ms"] == acks[phone]["received_at"] - opened_at, (phone.name, result)
+        assert result["time_limit_ms"] == time_limit * 1000
         points = base_points(
-            ScoringRule(),
-            elapsed_ms=acks[phone]["received_at"] - opened_at,
-            time_allowed_ms=time_limit * 1000,
-            weight=1,
+            ScoringRule(), elapsed_ms=result["elapsed_ms"], time_allowed_ms=time_limit * 1000, weight=1
         )
-        assert abs(result["points"] - (points if right else 0)) <= 1, (phone.name, result, points)
+        assert result["points"] == (points if right else 0), (phone.name, result, points)
         assert result["score"] == result["points"]
     assert min(results[p]["points"] for p in early if choice[p] == 0) > max(
         results[p]["points"] for p in late if choice[p] == 0
