@@ -20,8 +20,15 @@ export default [
     rules,
   },
   {
+    // The online stage's ES modules (they import the shared ones from frontend/).
+    files: ["competition/online/static/**/*.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.browser },
+    rules,
+  },
+  {
     // Classic scripts of the other apps' pages (no modules there).
     files: ["competition/static/**/*.js", "questionbank/static/**/*.js"],
+    ignores: ["competition/online/static/**"],
     languageOptions: { ecmaVersion: 2022, sourceType: "script", globals: globals.browser },
     rules,
   },

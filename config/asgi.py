@@ -13,6 +13,7 @@ django_asgi_app = get_asgi_application()  # set up Django before importing consu
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from competition.online.routing import websocket_urlpatterns as online_websockets  # noqa: E402
 from quiz.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -36,7 +37,7 @@ application = ProtocolTypeRouter(
         # Static files are answered by whitenoise in the middleware (SERVE_STATIC; docs/deploy.md).
         "http": django_asgi_app,
         # Cross-site handshakes are refused: the Origin must be one of ALLOWED_HOSTS.
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns + online_websockets)),
     }
 )
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "axes",
     "config",
     "competition",
+    "competition.online",
     "questionbank",
     "quiz",
     "frontend",
@@ -280,6 +281,15 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
 # A check of PostgreSQL or Redis that takes longer than this counts as a failure (503).
 HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=2.0)
+# --- Online stage ---------------------------------------------------------------------------------
+ONLINE = {
+    # Where one-time sign-in codes go: a dotted path to a class with send(mobile, text)
+    # (competition/online/sms.py; docs/online-stage.md says how a provider plugs in).
+    "SMS_BACKEND": env.str("ONLINE_SMS_BACKEND", default="competition.online.sms.ConsoleBackend"),
+    "SMS_FILE_DIR": env.path("ONLINE_SMS_FILE_DIR", default=VAR_DIR / "sms"),
+    # A long-lived random cookie per browser: many accounts signing in from one is a fair-play sign.
+    "DEVICE_COOKIE": "jjj_device",
+}
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("competitions/", include("competition.urls")),
+    path("online/", include("competition.online.urls")),
     path("", include("frontend.urls")),
 ]
 

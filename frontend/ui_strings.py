@@ -8,6 +8,9 @@ Templates put ``{% ui_strings as strings %}{{ strings|json_script:"ui-strings" }
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from competition.online.messages import DUEL_STRINGS
+from competition.online.messages import ERRORS as ONLINE_ERRORS
+
 PHASES = {
     "lobby": _("Lobby"),
     "open": _("Question open"),
@@ -117,9 +120,12 @@ ERRORS = {
     "no_questions": _("A round needs at least one question."),
     "question_not_playable": _("Only approved choice questions can be played."),
     "pin_taken": _("That PIN belongs to another live round."),
+    # the online stage (competition/online/messages.py)
+    **ONLINE_ERRORS,
 }
 
 STRINGS = {
+    **DUEL_STRINGS,
     # connection badge
     "conn.connecting": _("Connecting…"),
     "conn.connected": _("Connected"),

@@ -1,0 +1,1 @@
+"""The online stage's one door for writes: identity, attempts, duels, fair play, qualification."""

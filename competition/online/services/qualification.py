@@ -1,0 +1,202 @@
+"""Qualification: the organiser's rule and cut-off give a list of qualifiers per district; invitations
+accepted become the district teams' registrations (members, substitutes, captain, contestant codes) in
+the competition's own model, so code cards, rosters and matches work on them as on any team.
+
+Rules (``QualificationRun.rule``):
+
+- ``points``: season points earned up to the cut-off (attempts finished and duels played by then), tie
+  chain as on the boards: points, correct answers, less answering time, earlier registration, id.
+- ``challenge``: the best timed challenge finished by the cut-off: most correct, then less time.
+
+Contestants held for fair play (an open or upheld flag) are left out; clearing them and listing again
+brings them in.
+"""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import suppress
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from competition.models import District, Registration, Team
+from competition.online.errors import OnlineError
+from competition.online.models import Contestant, OnlineStage, QualificationRun, Qualifier
+from competition.online.sms import SmsError, sms_backend
+from competition.services import registration_code_generate
+
+POINTS_SQL = """
+WITH figures AS (
+    SELECT x.contestant_id, SUM(x.points) AS points, SUM(x.correct) AS correct, SUM(x.ms) AS ms FROM (
+        SELECT a.contestant_id, a.points, a.correct, a.answer_ms AS ms
+        FROM online_attempt a JOIN online_contestant c ON c.id = a.contestant_id
+        WHERE c.stage_id = %(stage)s AND a.finished_at <= %(cutoff)s
+        UNION ALL
+        SELECT s.contestant_id, s.points, s.correct, 0
+        FROM online_duelseat s JOIN online_duel d ON d.id = s.duel_id
+        WHERE d.stage_id = %(stage)s AND d.finished_at <= %(cutoff)s
+    ) x GROUP BY x.contestant_id
+), ranked AS (
+    SELECT c.id, c.district_id, f.points, f.correct, f.ms,
+           ROW_NUMBER() OVER (
+               PARTITION BY c.district_id
+               ORDER BY f.points DESC, f.correct DESC, f.ms ASC, c.registered_at ASC, c.id ASC
+           ) AS n
+    FROM figures f JOIN online_contestant c ON c.id = f.contestant_id
+    WHERE c.stage_id = %(stage)s AND NOT c.held AND f.points > 0
+)
+SELECT id, district_id, n, points, correct, ms FROM ranked WHERE n <= %(k)s ORDER BY district_id, n
+"""
+
+CHALLENGE_SQL = """
+WITH best AS (
+    SELECT a.contestant_id, a.correct, a.answer_ms,
+           ROW_NUMBER() OVER (PARTITION BY a.contestant_id ORDER BY a.correct DESC, a.answer_ms ASC) AS b
+    FROM online_attempt a JOIN online_contestant c ON c.id = a.contestant_id
+    WHERE c.stage_id = %(stage)s AND a.mode = 'challenge' AND a.finished_at <= %(cutoff)s AND a.correct > 0
+), ranked AS (
+    SELECT c.id, c.district_id, best.correct, best.answer_ms AS ms,
+           ROW_NUMBER() OVER (
+               PARTITION BY c.district_id
+               ORDER BY best.correct DESC, best.answer_ms ASC, c.registered_at ASC, c.id ASC
+           ) AS n
+    FROM best JOIN online_contestant c ON c.id = best.contestant_id
+    WHERE best.b = 1 AND NOT c.held
+)
+SELECT id, district_id, n, correct, correct, ms FROM ranked WHERE n <= %(k)s ORDER BY district_id, n
+"""
+
+
+def qualifiers_compute(
+    *, stage: OnlineStage, rule: str, per_district: int, cutoff: datetime
+) -> list[dict[str, Any]]:
+    """The top ``per_district`` of each district by the rule, with their figures (one query)."""
+    sql = POINTS_SQL if rule == QualificationRun.Rule.POINTS else CHALLENGE_SQL
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"stage": stage.pk, "cutoff": cutoff, "k": per_district})
+        rows = cursor.fetchall()
+    key = "points" if rule == QualificationRun.Rule.POINTS else "challenge_best"
+    return [
+        {
+            "contestant_id": cid,
+            "district_id": did,
+            "rank": n,
+            "figures": {key: value, "correct": correct, "time_ms": ms},
+        }
+        for cid, did, n, value, correct, ms in rows
+    ]
+
+
+@transaction.atomic
+def qualification_run(
+    *, stage: OnlineStage, rule: str, per_district: int, members: int, cutoff: datetime, actor=None
+) -> QualificationRun:
+    """List the qualifiers by the rule and keep the list (a new run each time; earlier runs stay)."""
+    if rule not in QualificationRun.Rule.values:
+        raise OnlineError("invalid_field", "rule must be points or challenge")
+    run = QualificationRun.objects.create(
+        stage=stage,
+        rule=rule,
+        per_district=per_district,
+        members=members,
+        cutoff=cutoff,
+        created_by=actor,
+        created_at=timezone.now(),
+    )
+    Qualifier.objects.bulk_create(
+        Qualifier(
+            run=run,
+            token=secrets.token_urlsafe(16)[:22],
+            **{k: row[k] for k in ("contestant_id", "district_id", "rank", "figures")},
+        )
+        for row in qualifiers_compute(stage=stage, rule=rule, per_district=per_district, cutoff=cutoff)
+    )
+    return run
+
+
+def qualifiers_invite(*, run: QualificationRun, base_url: str, now: datetime | None = None) -> int:
+    """Invite every listed qualifier (an SMS with their invitation link). The number invited."""
+    now = now or timezone.now()
+    invited = 0
+    for q in run.qualifiers.select_related("contestant").filter(status=Qualifier.Status.LISTED):
+        with transaction.atomic():
+            if not Qualifier.objects.filter(pk=q.pk, status=Qualifier.Status.LISTED).update(
+                status=Qualifier.Status.INVITED, invited_at=now
+            ):
+                continue
+        invited += 1
+        link = f"{base_url.rstrip('/')}/online/{run.stage.slug}/invitations/{q.token}/"
+        with suppress(SmsError):  # the invitation also shows on the contestant's page
+            sms_backend().send(q.contestant.mobile, f"京津冀公民科学素质大赛：恭喜入围区队，请确认 {link}")
+    return invited
+
+
+def invitation_for(*, contestant: Contestant, token: str) -> Qualifier:
+    q = Qualifier.objects.select_related("run__stage", "district__division").filter(token=token).first()
+    if q is None or q.contestant_id != contestant.pk or q.status == Qualifier.Status.LISTED:
+        raise OnlineError("not_invited", "no invitation for you with that link")
+    return q
+
+
+def _team_for(run: QualificationRun, district: District) -> Team:
+    competition = run.stage.competition
+    team = Team.objects.filter(competition=competition, district=district).order_by("pk").first()
+    if team is None:
+        team = Team.objects.create(
+            competition=competition,
+            division=district.division,
+            district=district,
+            name=f"{district.name}代表队",
+        )
+    return team
+
+
+@transaction.atomic
+def invitation_answer(
+    *, contestant: Contestant, token: str, accept: bool, now: datetime | None = None
+) -> Qualifier:
+    """Accept (a registration in the district's team) or decline. Answering twice the same way changes
+    nothing; a declined invitation cannot be accepted later (``not_invited``)."""
+    now = now or timezone.now()
+    q = Qualifier.objects.select_for_update().get(pk=invitation_for(contestant=contestant, token=token).pk)
+    if q.status == Qualifier.Status.ACCEPTED and accept:
+        return q
+    if q.status == Qualifier.Status.DECLINED:
+        if not accept:
+            return q
+        raise OnlineError("not_invited", "this invitation was declined")
+    if not accept:
+        q.status, q.answered_at = Qualifier.Status.DECLINED, now
+        q.save(update_fields=["status", "answered_at"])
+        return q
+    run = q.run
+    team = _team_for(run, q.district)
+    registration = Registration.objects.create(
+        competition=run.stage.competition,
+        team=team,
+        name=contestant.name,
+        code=registration_code_generate(run.stage.competition, q.district.division),
+    )
+    q.status, q.answered_at, q.team, q.registration = Qualifier.Status.ACCEPTED, now, team, registration
+    q.save(update_fields=["status", "answered_at", "team", "registration"])
+    _roles(run, team)
+    return q
+
+
+def _roles(run: QualificationRun, team: Team) -> None:
+    """Accepted qualifiers of the team by rank: the first ``members`` play, the rest substitute; the
+    best-ranked member captains."""
+    accepted = list(
+        Qualifier.objects.filter(run=run, team=team, status=Qualifier.Status.ACCEPTED)
+        .select_related("registration")
+        .order_by("rank")
+    )
+    for n, q in enumerate(accepted):
+        role = Registration.Role.MEMBER if n < run.members else Registration.Role.SUBSTITUTE
+        if q.registration and q.registration.role != role:
+            Registration.objects.filter(pk=q.registration_id).update(role=role)
+    if accepted and accepted[0].registration_id and team.captain_id != accepted[0].registration_id:
+        Team.objects.filter(pk=team.pk).update(captain_id=accepted[0].registration_id)
