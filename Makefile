@@ -34,6 +34,7 @@ migrate: install
 demo: migrate ## Load the demo competition, questions, round and host account (idempotent)
 	$(PY) manage.py demo_setup --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py demo_bracket --base-url http://$(HOST):$(PORT)
+	$(PY) manage.py demo_online
 
 static: install ## Collect static files into var/static: hashed names, gzip and brotli copies
 	$(PY) manage.py collectstatic --noinput -v 0
