@@ -52,7 +52,7 @@ class Command(BaseCommand):
         if competition is None:
             raise CommandError("run demo_setup first: the online stage belongs to the demo competition")
         today = timezone.localdate()
-        stage, created = OnlineStage.objects.get_or_create(
+        stage, _ = OnlineStage.objects.get_or_create(
             slug=SLUG,
             defaults={
                 "competition": competition,
