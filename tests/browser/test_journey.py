@@ -12,6 +12,7 @@ from playwright.async_api import async_playwright, expect
 
 from quiz.services.rounds import round_create
 from tests.browser import launch_chromium, log_in
+from tests.browser.axe import axe_scan
 from tests.factories import HostRoleFactory, QuestionFactory, UserFactory
 from tests.servers import daphne_servers
 
@@ -116,5 +117,188 @@ async def test_a_host_runs_a_round_that_three_phones_play_and_the_display_shows(
                 await expect(board.get_by_test_id("display-leaderboard-row")).to_have_count(3)
                 await expect(board).to_contain_text("Wang Fang")
                 await screen.screenshot(path=shots / "display-leaderboard.png")
+            finally:
+                await browser.close()
+
+
+# --- a round at an event: names on the wall, a phone that goes offline, large text, extended time, the
+# podium and each phone's summary, the projector reloaded after the end; axe over every page state ------
+
+
+@sync_to_async
+def make_event_round():
+    host = UserFactory(username="li.host")
+    role = HostRoleFactory(user=host)
+    questions = [
+        QuestionFactory(
+            stem="发生火灾时，下列哪种逃生做法是正确的？",
+            choices=["用湿毛巾捂住口鼻，弯腰低姿撤离", "乘坐电梯迅速下楼", "躲进衣柜等待救援", "打开窗户大声呼救后跳楼"],
+            correct=[0],
+            explanation="火灾烟气向上蔓延，弯腰低姿并用湿毛巾捂住口鼻可以减少吸入有毒烟气；火灾时电梯可能断电停运。",
+            time_limit=60,
+        ),
+        QuestionFactory(
+            kind="multiple",
+            stem="下列哪些属于可再生能源？",
+            choices=["太阳能", "风能", "煤炭", "石油"],
+            correct=[0, 1],
+            explanation="太阳能和风能可以不断再生；煤炭和石油是化石能源，用一点少一点。",
+            time_limit=60,
+        ),
+    ]
+    return round_create(competition=role.competition, title="朝阳区社区科普赛", questions=questions)
+
+
+async def expect_offline_banner_within(phone, seconds: float) -> None:
+    await expect(phone.get_by_test_id("offline-banner")).to_be_visible(timeout=seconds * 1000)
+
+
+async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podium_and_a_reloaded_projector(
+    shots,
+):
+    round_ = await make_event_round()
+    names = ("王阿姨", "李华", "Wang Fang")
+
+    with daphne_servers(1) as (port,):
+        base = f"http://127.0.0.1:{port}"
+        async with async_playwright() as pw:
+            browser = await launch_chromium(pw)
+            try:
+                host_ctx = await browser.new_context(
+                    viewport={"width": 1366, "height": 900}, locale="zh-CN", bypass_csp=True
+                )
+                console = await host_ctx.new_page()
+                await log_in(console, base, f"/host/rounds/{round_.id}/", "li.host")
+                await expect(console.get_by_test_id("host-pin")).to_contain_text(round_.pin)
+
+                display_ctx = await browser.new_context(
+                    viewport={"width": 1920, "height": 1080}, locale="zh-CN", bypass_csp=True
+                )
+                screen = await display_ctx.new_page()
+                await screen.goto(f"{base}/display/{round_.pin}/")
+                await expect(screen.get_by_test_id("display-qr")).to_be_visible()
+
+                # the phones join; their names appear on the big screen's wall
+                contexts, phones = [], []
+                for name in names:
+                    ctx = await browser.new_context(**PHONE, bypass_csp=True)
+                    phone = await ctx.new_page()
+                    await phone.goto(f"{base}/play/?pin={round_.pin}")
+                    await phone.get_by_test_id("join-nickname").fill(name)
+                    await phone.get_by_test_id("join-submit").click()
+                    await expect(phone.get_by_test_id("lobby-waiting")).to_be_visible()
+                    contexts.append(ctx)
+                    phones.append(phone)
+                elder, extended, offline = phones
+                wall = screen.get_by_test_id("display-names")
+                await expect(wall.get_by_test_id("display-name")).to_have_count(3)
+                for name in names:
+                    await expect(wall).to_contain_text(name)
+                await screen.screenshot(path=shots / "display-lobby-wall.png")
+                await axe_scan(screen, "display lobby")
+                await axe_scan(offline, "phone lobby")
+
+                # 王阿姨 turns on large text and high contrast; both stay on after a reload
+                await elder.get_by_test_id("toggle-elder").click()
+                await elder.get_by_test_id("toggle-contrast").click()
+                await elder.reload()
+                await expect(elder.get_by_test_id("lobby-waiting")).to_be_visible()
+                await expect(elder.locator("html")).to_have_attribute("data-elder", "true")
+                await expect(elder.locator("html")).to_have_attribute("data-contrast", "high")
+                await expect(elder.get_by_test_id("toggle-elder")).to_have_attribute("aria-pressed", "true")
+                await axe_scan(elder, "phone lobby, elder mode")
+
+                # the host gives 李华 double time, then opens the first question
+                await axe_scan(console, "host console lobby")
+                await console.get_by_test_id("host-btn-open").click()
+                await expect(elder.get_by_test_id("stem")).to_contain_text("火灾")
+                await elder.screenshot(path=shots / "contestant-elder-mode.png")
+                await axe_scan(elder, "phone question, elder mode")
+                await axe_scan(offline, "phone question")
+                await axe_scan(screen, "display question")
+                await axe_scan(console, "host console question")
+
+                # Wang Fang's phone loses the network mid-question and taps an answer
+                await contexts[2].set_offline(True)
+                await offline.get_by_test_id("choice-0").click()
+                await expect_offline_banner_within(offline, 3)
+                await expect(offline.get_by_test_id("conn-badge")).to_have_attribute("data-state", "offline")
+                await expect(offline.get_by_test_id("answer-pending")).to_contain_text("尚未送达")
+                await offline.screenshot(path=shots / "contestant-offline.png")
+                await axe_scan(offline, "phone offline")
+                # back online: the answer arrives, with its tap time, and the banner goes
+                await contexts[2].set_offline(False)
+                await expect(offline.get_by_test_id("answer-ack")).to_be_visible(timeout=15000)
+                await expect(offline.get_by_test_id("offline-banner")).to_be_hidden()
+                await expect(offline.get_by_test_id("conn-badge")).to_have_attribute("data-state", "connected")
+                await axe_scan(offline, "phone answered")
+
+                await elder.get_by_test_id("choice-0").click()
+                await extended.get_by_test_id("choice-1").click()
+                for phone in (elder, extended):
+                    await expect(phone.get_by_test_id("answer-ack")).to_be_visible()
+
+                # the host closes early: the screens do not say the time ran out
+                await console.get_by_test_id("host-btn-close").click()
+                note = screen.get_by_test_id("display-note")
+                await expect(note).to_contain_text("主持人已结束本题作答")
+                await expect(note).not_to_contain_text("时间到")
+                await console.get_by_test_id("host-btn-reveal").click()
+                await expect(screen.get_by_test_id("display-explanation")).to_contain_text("烟气")
+                # beside the explanation every answer label is whole
+                label = screen.get_by_test_id("display-bar-0").locator(".choice-text")
+                await expect(label).to_have_text("用湿毛巾捂住口鼻，弯腰低姿撤离")
+                assert await label.evaluate("n => n.scrollWidth <= n.clientWidth + 1 && n.scrollHeight <= n.clientHeight + 1")
+                await screen.screenshot(path=shots / "display-reveal-explained.png")
+                await axe_scan(screen, "display reveal with explanation")
+                await expect(elder.get_by_test_id("result")).to_be_visible()
+                await axe_scan(elder, "phone reveal, elder mode")
+                await axe_scan(extended, "phone reveal")
+                await axe_scan(console, "host console reveal")
+
+                await console.get_by_test_id("host-btn-leaderboard").click()
+                await expect(screen.get_by_test_id("display-leaderboard")).to_be_visible()
+                await axe_scan(screen, "display leaderboard")
+                await expect(extended.get_by_test_id("leaderboard")).to_be_visible()
+                await axe_scan(extended, "phone leaderboard")
+
+                # the multiple-choice question: shares are of the people who answered
+                await console.get_by_test_id("host-btn-open").click()
+                for phone, picks in zip(phones, ([0, 1], [0], [0, 2]), strict=True):
+                    for choice in picks:
+                        await phone.get_by_test_id(f"choice-{choice}").click()
+                    await phone.get_by_test_id("answer-submit").click()
+                    await expect(phone.get_by_test_id("answer-ack")).to_be_visible()
+                await console.get_by_test_id("host-btn-reveal").click()
+                bar = screen.get_by_test_id("display-bar-0")
+                await expect(bar.locator(".d-col-share")).to_have_text("100%")
+                await expect(screen.get_by_test_id("display-bar-1").locator(".d-col-share")).to_have_text("33%")
+                await expect(elder.get_by_test_id("choice-0").locator(".choice-share")).to_have_text("100%")
+
+                # the end: a podium on the big screen, a summary on each phone
+                console.once("dialog", lambda dialog: dialog.accept())
+                await console.get_by_test_id("host-btn-end").click()
+                await console.get_by_test_id("confirm-ok").click()
+                podium = screen.get_by_test_id("display-podium")
+                await expect(podium).to_be_visible()
+                await expect(podium.get_by_test_id("display-podium-place")).to_have_count(3)
+                await screen.screenshot(path=shots / "display-podium.png")
+                await axe_scan(screen, "display end")
+                summary = elder.get_by_test_id("summary")
+                await expect(summary).to_be_visible()
+                await expect(elder.get_by_test_id("summary-correct")).to_have_text("2")
+                await expect(elder.get_by_test_id("summary-streak")).to_have_text("2")
+                await expect(elder.get_by_test_id("summary-rank")).to_contain_text("第 1 名")
+                await elder.screenshot(path=shots / "contestant-summary.png")
+                await axe_scan(elder, "phone end, elder mode")
+                await axe_scan(offline, "phone end")
+                await axe_scan(console, "host console end")
+
+                # the projector is reloaded after the end: the final results, not a missing page
+                response = await screen.reload()
+                assert response.status == 200
+                await expect(screen.get_by_test_id("display-podium")).to_be_visible()
+                await expect(screen.get_by_test_id("display-leaderboard-row")).to_have_count(3)
+                await axe_scan(screen, "display reloaded after the end")
             finally:
                 await browser.close()

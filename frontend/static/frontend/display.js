@@ -40,12 +40,14 @@ const ui = {
 const NAME_WALL = 200;
 const countdown = new Countdown(ui.countdown, socket, { onZero: () => render() });
 
-const view = followRound(socket, { onRound: () => render(), onCounts: () => renderCounts() });
 const state = { builtFor: null, over: false, reasons: new Map(), names: new Map() };
-
-// Why each question closed: a state frame says it once; a reload does not know it (the note is neutral).
-socket.on("state", (frame) => {
-  if (frame.event === "question.closed" && typeof frame.index === "number") state.reasons.set(frame.index, frame.reason);
+const view = followRound(socket, {
+  onRound: (round, frame) => {
+    // Why each question closed: a state frame says it once; after a reload it is unknown (a neutral note).
+    if (frame.event === "question.closed" && typeof frame.index === "number") state.reasons.set(frame.index, frame.reason);
+    render();
+  },
+  onCounts: () => renderCounts(),
 });
 
 // The name wall: the snapshot lists the latest joiners, contestant frames add and remove names.
