@@ -204,6 +204,7 @@ STRINGS = {
     "cmd.skip": _("Skip next"),
     "cmd.void": _("Void current"),
     "cmd.kick": _("Kick"),
+    "cmd.time_factor": _("Extended time"),
     "cmd.end": _("End round"),
     # display
     "display.round_over": _("This round is no longer live."),

@@ -132,7 +132,12 @@ def make_event_round():
     questions = [
         QuestionFactory(
             stem="发生火灾时，下列哪种逃生做法是正确的？",
-            choices=["用湿毛巾捂住口鼻，弯腰低姿撤离", "乘坐电梯迅速下楼", "躲进衣柜等待救援", "打开窗户大声呼救后跳楼"],
+            choices=[
+                "用湿毛巾捂住口鼻，弯腰低姿撤离",
+                "乘坐电梯迅速下楼",
+                "躲进衣柜等待救援",
+                "打开窗户大声呼救后跳楼",
+            ],
             correct=[0],
             explanation="火灾烟气向上蔓延，弯腰低姿并用湿毛巾捂住口鼻可以减少吸入有毒烟气；火灾时电梯可能断电停运。",
             time_limit=60,
@@ -147,6 +152,17 @@ def make_event_round():
         ),
     ]
     return round_create(competition=role.competition, title="朝阳区社区科普赛", questions=questions)
+
+
+@sync_to_async
+def answer_times(round_id: int, nickname: str):
+    """(tapped_at, received_at) of the contestant's answer to the first question."""
+    from quiz.models import Answer
+
+    answer = Answer.objects.get(
+        contestant__round_id=round_id, contestant__nickname=nickname, question__position=0
+    )
+    return answer.tapped_at, answer.received_at
 
 
 async def expect_offline_banner_within(phone, seconds: float) -> None:
@@ -210,13 +226,37 @@ async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podi
 
                 # the host gives 李华 double time, then opens the first question
                 await axe_scan(console, "host console lobby")
+                row = console.get_by_test_id("host-participant").filter(has_text="李华")
+                await row.locator("select").select_option("2")
+                await expect(console.get_by_test_id("host-status")).to_contain_text("李华")
                 await console.get_by_test_id("host-btn-open").click()
                 await expect(elder.get_by_test_id("stem")).to_contain_text("火灾")
+                # 李华's phone counts down its own 120 s; the big screen and the others count down 60 s
+                await expect(extended.get_by_test_id("time-factor")).to_contain_text("×2")
+                assert (
+                    int(await extended.locator('[data-testid="countdown"] .countdown-num').inner_text()) > 100
+                )
+                assert (
+                    int(await screen.locator('[data-testid="display-countdown"] .countdown-num').inner_text())
+                    <= 60
+                )
+                assert int(await elder.locator('[data-testid="countdown"] .countdown-num').inner_text()) <= 60
+                await axe_scan(extended, "phone question, extended time")
                 await elder.screenshot(path=shots / "contestant-elder-mode.png")
                 await axe_scan(elder, "phone question, elder mode")
                 await axe_scan(offline, "phone question")
                 await axe_scan(screen, "display question")
                 await axe_scan(console, "host console question")
+                # the laptop is mirrored to the projector: the host hides the key until it is revealed
+                await console.get_by_test_id("host-hide-key").click()
+                await expect(console.get_by_test_id("host-hide-key")).to_have_attribute("aria-pressed", "true")
+                await expect(console.locator('[data-testid^="host-choice-"][data-correct="true"]')).to_have_count(0)
+                await expect(console.get_by_test_id("host-explanation")).to_be_hidden()
+                await expect(console.get_by_test_id("host-question-note")).to_contain_text("本屏幕隐藏答案")
+                await console.get_by_test_id("host-sound").click()  # sound is off until the host turns it on
+                await expect(console.get_by_test_id("host-sound")).to_have_attribute("aria-pressed", "true")
+                await console.wait_for_timeout(300)  # the buttons' colour transition
+                await axe_scan(console, "host console, key hidden")
 
                 # Wang Fang's phone loses the network mid-question and taps an answer
                 await contexts[2].set_offline(True)
@@ -226,12 +266,18 @@ async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podi
                 await expect(offline.get_by_test_id("answer-pending")).to_contain_text("尚未送达")
                 await offline.screenshot(path=shots / "contestant-offline.png")
                 await axe_scan(offline, "phone offline")
+                await offline.wait_for_timeout(4000)  # a while without the network
                 # back online: the answer arrives, with its tap time, and the banner goes
                 await contexts[2].set_offline(False)
                 await expect(offline.get_by_test_id("answer-ack")).to_be_visible(timeout=15000)
                 await expect(offline.get_by_test_id("offline-banner")).to_be_hidden()
-                await expect(offline.get_by_test_id("conn-badge")).to_have_attribute("data-state", "connected")
+                await expect(offline.get_by_test_id("conn-badge")).to_have_attribute(
+                    "data-state", "connected"
+                )
                 await axe_scan(offline, "phone answered")
+                # the answer keeps the moment it was tapped, seconds before the server received it
+                tapped, received = await answer_times(round_.id, "Wang Fang")
+                assert tapped is not None and (received - tapped).total_seconds() >= 4
 
                 await elder.get_by_test_id("choice-0").click()
                 await extended.get_by_test_id("choice-1").click()
@@ -248,12 +294,15 @@ async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podi
                 # beside the explanation every answer label is whole
                 label = screen.get_by_test_id("display-bar-0").locator(".choice-text")
                 await expect(label).to_have_text("用湿毛巾捂住口鼻，弯腰低姿撤离")
-                assert await label.evaluate("n => n.scrollWidth <= n.clientWidth + 1 && n.scrollHeight <= n.clientHeight + 1")
+                assert await label.evaluate(
+                    "n => n.scrollWidth <= n.clientWidth + 1 && n.scrollHeight <= n.clientHeight + 1"
+                )
                 await screen.screenshot(path=shots / "display-reveal-explained.png")
                 await axe_scan(screen, "display reveal with explanation")
                 await expect(elder.get_by_test_id("result")).to_be_visible()
                 await axe_scan(elder, "phone reveal, elder mode")
                 await axe_scan(extended, "phone reveal")
+                await expect(console.get_by_test_id("host-choice-0")).to_have_attribute("data-correct", "true")
                 await axe_scan(console, "host console reveal")
 
                 await console.get_by_test_id("host-btn-leaderboard").click()
@@ -272,7 +321,9 @@ async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podi
                 await console.get_by_test_id("host-btn-reveal").click()
                 bar = screen.get_by_test_id("display-bar-0")
                 await expect(bar.locator(".d-col-share")).to_have_text("100%")
-                await expect(screen.get_by_test_id("display-bar-1").locator(".d-col-share")).to_have_text("33%")
+                await expect(screen.get_by_test_id("display-bar-1").locator(".d-col-share")).to_have_text(
+                    "33%"
+                )
                 await expect(elder.get_by_test_id("choice-0").locator(".choice-share")).to_have_text("100%")
 
                 # the end: a podium on the big screen, a summary on each phone

@@ -78,6 +78,7 @@ const view = followRound(socket, {
 socket.on("snapshot", (frame) => resetPeople(frame.contestants || []));
 
 socket.on("command", (frame) => {
+  if (frame.command === "time_factor" && frame.changed) return; // the contestant frame says whose and how much
   const name = t(`cmd.${frame.command}`);
   setStatus(t(frame.changed ? "host.done" : "host.unchanged", { command: name }), frame.changed ? "ok" : "info");
 });
