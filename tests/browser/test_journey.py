@@ -248,9 +248,11 @@ async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podi
                 await axe_scan(screen, "display question")
                 await axe_scan(console, "host console question")
                 # the laptop is mirrored to the projector: the host hides the key until it is revealed
-                await console.get_by_test_id("host-hide-key").click()
-                await expect(console.get_by_test_id("host-hide-key")).to_have_attribute("aria-pressed", "true")
-                await expect(console.locator('[data-testid^="host-choice-"][data-correct="true"]')).to_have_count(0)
+                hide_key = console.get_by_test_id("host-hide-key")
+                await hide_key.click()
+                await expect(hide_key).to_have_attribute("aria-pressed", "true")
+                keyed = console.locator('[data-testid^="host-choice-"][data-correct="true"]')
+                await expect(keyed).to_have_count(0)
                 await expect(console.get_by_test_id("host-explanation")).to_be_hidden()
                 await expect(console.get_by_test_id("host-question-note")).to_contain_text("本屏幕隐藏答案")
                 await console.get_by_test_id("host-sound").click()  # sound is off until the host turns it on
@@ -302,7 +304,10 @@ async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podi
                 await expect(elder.get_by_test_id("result")).to_be_visible()
                 await axe_scan(elder, "phone reveal, elder mode")
                 await axe_scan(extended, "phone reveal")
-                await expect(console.get_by_test_id("host-choice-0")).to_have_attribute("data-correct", "true")
+                # revealed to everyone, the key is back on the console
+                await expect(console.get_by_test_id("host-choice-0")).to_have_attribute(
+                    "data-correct", "true"
+                )
                 await axe_scan(console, "host console reveal")
 
                 await console.get_by_test_id("host-btn-leaderboard").click()
