@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "config",
     "competition",
     "competition.online",
+    "competition.report",
     "questionbank",
     "quiz",
     "frontend",

@@ -1,0 +1,1 @@
+from tests.online.conftest import competition, stage  # noqa: F401  (the online stage's fixtures)
