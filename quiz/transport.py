@@ -199,3 +199,42 @@ def report(path: str) -> None:
         return
     _reported.add(path)
     logger.info("%s", path)
+
+
+class _Deferred:
+    """``pprint.pformat(value)``, done only if a log line is really formatted."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        from pprint import pformat
+
+        return format(pformat(self.value), spec)
+
+    def __str__(self) -> str:
+        return format(self, "")
+
+
+def defer_autobahn_settings_dump() -> bool:
+    """Make autobahn format each connection's settings for its debug log only when that line is written.
+
+    autobahn's ``WebSocketProtocol._connectionMade`` pretty-prints some thirty settings into a debug line
+    for every new connection, whether or not debug logging is on: about a tenth of the server's CPU in a
+    join or reconnect storm (docs/performance.md). Its module-level ``pformat`` is swapped for a wrapper
+    that formats on demand, so the log reads the same. Returns whether the swap was made (it is skipped,
+    and the cost stays, if autobahn no longer has that name)."""
+    try:
+        from autobahn.websocket import protocol
+    except ImportError:
+        return False
+    timings = getattr(protocol, "Timings", None)
+    if getattr(protocol, "pformat", None) is None or timings is None:
+        return False
+    from pprint import pformat
+
+    protocol.pformat = _Deferred
+    timings.__str__ = lambda self: pformat(self._timings)  # its one use of pformat that must return a str
+    return True

@@ -178,3 +178,24 @@ def test_a_text_frame_carries_its_length_in_the_header_rfc_6455_says(size, heade
     if header is None:
         header = b"\x81\x7f" + size.to_bytes(8, "big")
     assert wire == header + b"a" * size
+
+
+def test_autobahn_formats_a_connections_settings_only_when_its_debug_line_is_written():
+    from pprint import pformat
+
+    from autobahn.websocket import protocol
+
+    import config.asgi  # noqa: F401  (the server's entry point makes the swap)
+
+    class Unprintable:
+        def __repr__(self) -> str:
+            raise AssertionError("formatted although no log line was written")
+
+    # given the swap, building the value for the debug line formats nothing
+    deferred = protocol.pformat([("openHandshakeTimeout", Unprintable())])
+
+    # then a written line reads exactly as before, and timings still print as text
+    settings = [("autoPingInterval", 0), ("maxFramePayloadSize", 0)]
+    assert "\n{attrs}".format(attrs=protocol.pformat(settings)) == "\n" + pformat(settings)
+    assert str(protocol.Timings()) == pformat({})
+    assert deferred is not None
