@@ -8,6 +8,7 @@ PORT ?= 8000
 N ?= 5000
 PROCS ?= 1
 SERVER ?= daphne
+METRICS ?= on
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -81,8 +82,8 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 	$(VENV)/bin/pip install --quiet -e '.[dev,tools,bench]'
 	touch $@
 
-bench: $(VENV)/.installed-bench ## Load benchmark beside a raw baseline (N=, PROCS=, SERVER=daphne|uvicorn)
-	$(PY) -m bench.run --n $(N) --procs $(PROCS) --server $(SERVER)
+bench: $(VENV)/.installed-bench ## Load benchmark beside a raw baseline (N=, PROCS=, SERVER=daphne|uvicorn, METRICS=on|off)
+	$(PY) -m bench.run --n $(N) --procs $(PROCS) --server $(SERVER) --metrics $(METRICS)
 
 bench-standings: install ## Standings over 100,000 contestants x 10 answers (STACK=postgres|sqlite)
 	$(PY) -m bench.standings --stack $(or $(STACK),postgres)

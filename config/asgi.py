@@ -15,7 +15,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from competition.online.routing import websocket_urlpatterns as online_websockets  # noqa: E402
 from quiz.routing import websocket_urlpatterns  # noqa: E402
-from quiz.transport import defer_autobahn_settings_dump  # noqa: E402
+from quiz.transport import defer_autobahn_log_arguments  # noqa: E402
 
 
 def _tune_garbage_collector(gen0_threshold: int) -> None:
@@ -42,5 +42,5 @@ application = ProtocolTypeRouter(
     }
 )
 
-defer_autobahn_settings_dump()
+defer_autobahn_log_arguments()
 _tune_garbage_collector(settings.QUIZ["GC_THRESHOLD"])

@@ -202,39 +202,60 @@ def report(path: str) -> None:
 
 
 class _Deferred:
-    """``pprint.pformat(value)``, done only if a log line is really formatted."""
+    """``function(*args)`` as text, worked out only if a log line is really formatted."""
 
-    __slots__ = ("value",)
+    __slots__ = ("args", "function")
 
-    def __init__(self, value: Any) -> None:
-        self.value = value
+    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
+        self.function = function
+        self.args = args
 
     def __format__(self, spec: str) -> str:
-        from pprint import pformat
-
-        return format(pformat(self.value), spec)
+        return format(self.function(*self.args), spec)
 
     def __str__(self) -> str:
         return format(self, "")
 
 
-def defer_autobahn_settings_dump() -> bool:
-    """Make autobahn format each connection's settings for its debug log only when that line is written.
+def _deferring(function: Callable[..., Any]) -> Callable[..., _Deferred]:
+    return functools.partial(_Deferred, function)
 
-    autobahn's ``WebSocketProtocol._connectionMade`` pretty-prints some thirty settings into a debug line
-    for every new connection, whether or not debug logging is on: about a tenth of the server's CPU in a
-    join or reconnect storm (docs/performance.md). Its module-level ``pformat`` is swapped for a wrapper
-    that formats on demand, so the log reads the same. Returns whether the swap was made (it is skipped,
-    and the cost stays, if autobahn no longer has that name)."""
-    try:
-        from autobahn.websocket import protocol
-    except ImportError:
-        return False
-    timings = getattr(protocol, "Timings", None)
-    if getattr(protocol, "pformat", None) is None or timings is None:
-        return False
-    from pprint import pformat
 
-    protocol.pformat = _Deferred
-    timings.__str__ = lambda self: pformat(self._timings)  # its one use of pformat that must return a str
-    return True
+# autobahn's modules and the helpers each calls for its debug log lines' arguments.
+AUTOBAHN_LOG_HELPERS = {
+    "autobahn.websocket.protocol": ("pformat", "hltype", "hlval"),
+    "autobahn.twisted.websocket": ("hltype", "hlval"),
+}
+
+
+def defer_autobahn_log_arguments() -> list[str]:
+    """Make autobahn work out its debug log lines' arguments only when such a line is written.
+
+    autobahn builds the arguments of its debug lines whether or not debug logging is on: for every new
+    connection it pretty-prints some thirty settings (``WebSocketProtocol._connectionMade``), and for
+    every frame received and sent it formats the method's name and the peer with ANSI colours
+    (``hltype``, ``hlval``). In a join storm that was about a tenth of the server's CPU, and it is paid
+    again for every answer and its ack (docs/performance.md). Those helpers, as each module imported them,
+    are swapped for wrappers that do the same work when a line is formatted, so the log reads the same.
+    Every use of them in these modules is a log argument (``tests/quiz/test_transport.py`` checks it).
+    Returns the names swapped; a name autobahn no longer has is left alone (and its cost stays)."""
+    import importlib
+
+    swapped = []
+    for module_name, names in AUTOBAHN_LOG_HELPERS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for name in names:
+            function = getattr(module, name, None)
+            if function is None or isinstance(function, functools.partial):
+                continue
+            setattr(module, name, _deferring(function))
+            swapped.append(f"{module_name}.{name}")
+    timings = getattr(importlib.import_module("autobahn.websocket.protocol"), "Timings", None)
+    if timings is not None:
+        from pprint import pformat
+
+        timings.__str__ = lambda self: pformat(self._timings)  # its one use of pformat that must be text
+    return swapped

@@ -180,9 +180,13 @@ def test_a_text_frame_carries_its_length_in_the_header_rfc_6455_says(size, heade
     assert wire == header + b"a" * size
 
 
-def test_autobahn_formats_a_connections_settings_only_when_its_debug_line_is_written():
+def test_autobahn_works_out_its_debug_log_arguments_only_when_a_line_is_written():
+    import importlib
+    import inspect
+    import re
     from pprint import pformat
 
+    from autobahn import util
     from autobahn.websocket import protocol
 
     import config.asgi  # noqa: F401  (the server's entry point makes the swap)
@@ -191,11 +195,25 @@ def test_autobahn_formats_a_connections_settings_only_when_its_debug_line_is_wri
         def __repr__(self) -> str:
             raise AssertionError("formatted although no log line was written")
 
-    # given the swap, building the value for the debug line formats nothing
-    deferred = protocol.pformat([("openHandshakeTimeout", Unprintable())])
+    # given the swap, building a debug line's arguments formats nothing
+    protocol.pformat([("openHandshakeTimeout", Unprintable())])
+    protocol.hlval(Unprintable())
 
     # then a written line reads exactly as before, and timings still print as text
     settings = [("autoPingInterval", 0), ("maxFramePayloadSize", 0)]
-    assert "\n{attrs}".format(attrs=protocol.pformat(settings)) == "\n" + pformat(settings)
+    assert f"\n{protocol.pformat(settings)}" == "\n" + pformat(settings)
+    assert "{func} {peer}".format(
+        func=protocol.hltype(transport.text_frame), peer=protocol.hlval("tcp:1")
+    ) == (f"{util.hltype(transport.text_frame)} {util.hlval('tcp:1')}")
     assert str(protocol.Timings()) == pformat({})
-    assert deferred is not None
+
+    # and in the autobahn release installed, every use of the swapped helpers is a log line's argument
+    for module_name, names in transport.AUTOBAHN_LOG_HELPERS.items():
+        # Timings.__str__ is the one other use; the swap gives it back a pformat of its own.
+        source = inspect.getsource(importlib.import_module(module_name)).replace(
+            "return pformat(self._timings)", ""
+        )
+        for name in names:
+            calls = re.findall(rf"(.)\b{name}\(", source)
+            assert calls, f"{module_name} no longer calls {name}"
+            assert set(calls) == {"="}, f"{module_name} uses {name} outside a keyword argument"
