@@ -90,7 +90,10 @@ class QuizConsumer(AsyncWebsocketConsumer):
         return self.sink.version if self.sink is not None else None
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=frames.dumps(frame))
+        """A reply on this socket: written straight to the connection where broadcasts are (daphne)."""
+        text = frames.dumps(frame)
+        if self.sink is None or not self.sink.reply(text):
+            await self.send(text_data=text)
 
     async def refuse(self, exc: Any, ref: str | None = None) -> None:
         await self.send_frame(frames.error_frame(exc, version=self.version, ref=ref))

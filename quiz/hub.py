@@ -143,6 +143,20 @@ class Sink:
             return
         self._start_send(frame)
 
+    def reply(self, text: str) -> bool:
+        """Write the socket's own reply (ack, pong, error) by the same path as its broadcasts, in order
+        with them and under the same cap. False: send it by the ASGI send instead (no fast path, not live
+        yet, or frames of ours still queued there)."""
+        if self.dropped:
+            return True  # the connection is being dropped: nothing more goes to it
+        if self._direct is None or not self.live or self._drainer is not None or self._outbox:
+            return False
+        outcome = self._direct.write(transport.text_frame(text))
+        if outcome == transport.OVER_CAP:
+            self._overflow()
+            return True
+        return outcome == transport.SENT
+
     def _start_send(self, frame: Frame) -> None:
         """Run the ASGI send up to its first wait; only a send that really waits gets a task."""
         coro = self._send({"type": "websocket.send", "text": frame.text})

@@ -82,6 +82,11 @@ async def a_broadcast_reaches_a_phone_and_a_display(port: int, round_, user) -> 
     for ws in (phone, display):
         opened = await next_frame(ws, "state", event="question.opened")
         assert opened["round"]["question"]["index"] == 0
+    # the phone's own replies take the same path: its ack arrives, then a pong
+    await phone.send(json.dumps({"type": "answer", "question": 0, "choices": [1]}))
+    assert (await next_frame(phone, "ack"))["choices"] == [1]
+    await phone.send(json.dumps({"type": "ping", "t": 5}))
+    assert (await next_frame(phone, "pong"))["t"] == 5
     for ws in (phone, display, console):
         await ws.close()
 
@@ -217,3 +222,52 @@ def test_autobahn_works_out_its_debug_log_arguments_only_when_a_line_is_written(
             calls = re.findall(rf"(.)\b{name}\(", source)
             assert calls, f"{module_name} no longer calls {name}"
             assert set(calls) == {"="}, f"{module_name} uses {name} outside a keyword argument"
+
+
+class RecordingWriter:
+    """Stands in for daphne's direct write: records the bytes, answers with a chosen outcome."""
+
+    def __init__(self, outcome: int = transport.SENT) -> None:
+        self.outcome = outcome
+        self.wires: list[bytes] = []
+        self.aborted = False
+
+    def write(self, wire: bytes) -> int:
+        self.wires.append(wire)
+        return self.outcome
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+@pytest.mark.parametrize(
+    ("live", "outcome", "replied", "dropped"),
+    [
+        (True, transport.SENT, True, False),
+        (False, transport.SENT, False, False),
+        (True, transport.USE_ASGI_SEND, False, False),
+        (True, transport.OVER_CAP, True, True),
+    ],
+    ids=["written directly", "not live yet: ASGI send", "autobahn busy: ASGI send", "over the cap: dropped"],
+)
+async def test_a_sockets_own_replies_go_by_its_broadcast_path_under_the_same_cap(
+    monkeypatch, live, outcome, replied, dropped
+):
+    # given a socket on the fast path
+    writer = RecordingWriter(outcome)
+    monkeypatch.setattr(transport, "daphne_writer", lambda send, cap, audience: writer)
+
+    async def asgi_send(message):
+        raise AssertionError("the ASGI send is the consumer's to call")
+
+    sink = Sink(asgi_send, "contestant", 7)
+    sink.live = live
+
+    # when the consumer replies
+    result = sink.reply('{"type":"ack"}')
+
+    # then
+    assert result is replied
+    assert sink.dropped is dropped and writer.aborted is dropped
+    if live:
+        assert writer.wires == [transport.text_frame('{"type":"ack"}')]
