@@ -287,7 +287,7 @@ ONLINE = {
     # Where one-time sign-in codes go: a dotted path to a class with send(mobile, text)
     # (competition/online/sms.py; docs/online-stage.md says how a provider plugs in).
     "SMS_BACKEND": env.str("ONLINE_SMS_BACKEND", default="competition.online.sms.ConsoleBackend"),
-    "SMS_FILE_DIR": env.path("ONLINE_SMS_FILE_DIR", default=VAR_DIR / "sms"),
+    "SMS_FILE_DIR": Path(env.str("ONLINE_SMS_FILE_DIR", default=str(VAR_DIR / "sms"))),
     # A long-lived random cookie per browser: many accounts signing in from one is a fair-play sign.
     "DEVICE_COOKIE": "jjj_device",
 }

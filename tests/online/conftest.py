@@ -23,6 +23,10 @@ def _demo_items():
 @pytest.fixture
 def bank(db):
     """The demo bank's Chinese questions, approved and tagged (written in bulk: a few hundred ms)."""
+    bank_load()
+
+
+def bank_load():
     from questionbank.models import Question, Tag, TaggedQuestion
     from questionbank.services import taxonomy_load
 
