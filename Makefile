@@ -43,6 +43,7 @@ static: install ## Collect static files into var/static: hashed names, gzip and 
 run: migrate static ## Set up everything and serve on http://$(HOST):$(PORT) (embedded SQLite + in-process layer)
 	@$(PY) manage.py demo_setup --no-urls --base-url http://$(HOST):$(PORT)
 	@$(PY) manage.py demo_bracket --base-url http://$(HOST):$(PORT) > /dev/null
+	@$(PY) manage.py demo_online > /dev/null
 	@# The URLs are printed once the server answers; Ctrl-C stops the server.
 	@$(VENV)/bin/daphne -b $(HOST) -p $(PORT) -v 0 config.asgi:application & server=$$!; \
 	trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null' INT TERM; \

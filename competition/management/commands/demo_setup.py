@@ -140,6 +140,9 @@ def demo_urls(base_url: str, *, competition=None, round_=None) -> list[str]:
     stage = competition.stages.order_by("pk").first()
     if stage is not None:
         lines.append(f"  Stage page   : {base}/competitions/{competition.slug}/stages/{stage.pk}/")
+    online = competition.online_stages.order_by("pk").first()
+    if online is not None:
+        lines.append(f"  Online stage : {base}/online/{online.slug}/")
     lines += [
         f"  Standings    : {base}/competitions/{competition.slug}/standings/",
         f"  Join codes   : {base}/competitions/{competition.slug}/codes/",
