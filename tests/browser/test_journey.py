@@ -74,6 +74,8 @@ async def test_a_host_runs_a_round_that_three_phones_play_and_the_display_shows(
                     ctx = await browser.new_context(**PHONE)
                     phone = await ctx.new_page()
                     await phone.goto(f"{base}/play/?pin={round_.pin}")
+                    if not phones:
+                        await axe_scan(phone, "phone join form")
                     await phone.get_by_test_id("join-nickname").fill(name)
                     await phone.get_by_test_id("join-submit").click()
                     await expect(phone.get_by_test_id("lobby-waiting")).to_be_visible()
@@ -187,8 +189,12 @@ async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podi
                 await log_in(console, base, f"/host/rounds/{round_.id}/", "li.host")
                 await expect(console.get_by_test_id("host-pin")).to_contain_text(round_.pin)
 
+                # the projector's computer asks for reduced motion: nothing on the page animates
                 display_ctx = await browser.new_context(
-                    viewport={"width": 1920, "height": 1080}, locale="zh-CN", bypass_csp=True
+                    viewport={"width": 1920, "height": 1080},
+                    locale="zh-CN",
+                    bypass_csp=True,
+                    reduced_motion="reduce",
                 )
                 screen = await display_ctx.new_page()
                 await screen.goto(f"{base}/display/{round_.pin}/")
@@ -200,6 +206,8 @@ async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podi
                     ctx = await browser.new_context(**PHONE, bypass_csp=True)
                     phone = await ctx.new_page()
                     await phone.goto(f"{base}/play/?pin={round_.pin}")
+                    if not phones:
+                        await axe_scan(phone, "phone join form")
                     await phone.get_by_test_id("join-nickname").fill(name)
                     await phone.get_by_test_id("join-submit").click()
                     await expect(phone.get_by_test_id("lobby-waiting")).to_be_visible()
@@ -211,6 +219,10 @@ async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podi
                 for name in names:
                     await expect(wall).to_contain_text(name)
                 await screen.screenshot(path=shots / "display-lobby-wall.png")
+                animation = await wall.get_by_test_id("display-name").first.evaluate(
+                    "n => getComputedStyle(n).animationName"
+                )
+                assert animation == "none"
                 await axe_scan(screen, "display lobby")
                 await axe_scan(offline, "phone lobby")
 
@@ -243,6 +255,9 @@ async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podi
                 assert int(await elder.locator('[data-testid="countdown"] .countdown-num').inner_text()) <= 60
                 await axe_scan(extended, "phone question, extended time")
                 await elder.screenshot(path=shots / "contestant-elder-mode.png")
+                # a screen reader hears the question once, with its number
+                await expect(elder.get_by_test_id("announcer")).to_contain_text("第 1 / 2 题")
+                await expect(elder.get_by_test_id("announcer")).to_contain_text("火灾")
                 await axe_scan(elder, "phone question, elder mode")
                 await axe_scan(offline, "phone question")
                 await axe_scan(screen, "display question")
@@ -302,6 +317,7 @@ async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podi
                 await screen.screenshot(path=shots / "display-reveal-explained.png")
                 await axe_scan(screen, "display reveal with explanation")
                 await expect(elder.get_by_test_id("result")).to_be_visible()
+                await expect(elder.get_by_test_id("announcer")).to_contain_text("回答正确")
                 await axe_scan(elder, "phone reveal, elder mode")
                 await axe_scan(extended, "phone reveal")
                 # revealed to everyone, the key is back on the console
