@@ -36,6 +36,7 @@ demo: migrate ## Load the demo competition, questions, round and host account (i
 	$(PY) manage.py demo_setup --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py demo_bracket --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py demo_online
+	$(PY) manage.py demo_final --base-url http://$(HOST):$(PORT)
 
 static: install ## Collect static files into var/static: hashed names, gzip and brotli copies
 	$(PY) manage.py collectstatic --noinput -v 0
@@ -44,6 +45,7 @@ run: migrate static ## Set up everything and serve on http://$(HOST):$(PORT) (em
 	@$(PY) manage.py demo_setup --no-urls --base-url http://$(HOST):$(PORT)
 	@$(PY) manage.py demo_bracket --base-url http://$(HOST):$(PORT) > /dev/null
 	@$(PY) manage.py demo_online > /dev/null
+	@$(PY) manage.py demo_final --no-urls > /dev/null
 	@# The URLs are printed once the server answers; Ctrl-C stops the server.
 	@$(VENV)/bin/daphne -b $(HOST) -p $(PORT) -v 0 config.asgi:application & server=$$!; \
 	trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null' INT TERM; \

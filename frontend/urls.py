@@ -9,6 +9,10 @@ urlpatterns = [
     path("display/<str:pin>/", views.display, name="display"),
     path("host/", views.host_rounds, name="host-rounds"),
     path("host/rounds/<int:round_id>/", views.host_console, name="host-console"),
+    path("finals/<int:final_id>/host/", views.final_host, name="final-host"),
+    path("finals/screen/<str:pin>/", views.final_screen, name="final-screen"),
+    path("finals/team/<str:token>/", views.final_team, name="final-team"),
+    path("finals/judge/<str:token>/", views.final_judge, name="final-judge"),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="frontend/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -81,3 +81,60 @@ def _match_stage_url(round_) -> str | None:
         return None
     stage = match.bracket.stage
     return reverse("competition-stage", args=[stage.competition.slug, stage.pk]) + f"#m{match.pk}"
+
+
+# --- stage finals ---------------------------------------------------------------------------------------
+
+
+def _final_or_404(final_id: int):
+    from quiz.finals.models import Final
+
+    return get_object_or_404(Final.objects.select_related("round__competition"), pk=final_id)
+
+
+@login_required
+def final_host(request, final_id: int):
+    """The host console of a stage final: the script, the cue keys, the buzz order with its evidence."""
+    final = _final_or_404(final_id)
+    if not selectors.user_can_host(request.user, final.round):
+        raise PermissionDenied("you do not have host rights for this competition")
+    screen_url = request.build_absolute_uri(reverse("final-screen", args=[final.round.pin]))
+    return render(request, "frontend/final_host.html", {"final": final, "screen_url": screen_url})
+
+
+def final_screen(request, pin: str):
+    """The big screen of the stage final with this PIN: public, read-only."""
+    from quiz.finals.models import Final
+
+    if not (pin.isascii() and pin.isdigit() and len(pin) == 6):
+        raise Http404("no final has that PIN")
+    final = Final.objects.filter(round__pin=pin).select_related("round").order_by("-id").first()
+    if final is None:
+        raise Http404("no final has that PIN")
+    return render(request, "frontend/final_screen.html", {"final": final, "pin": pin})
+
+
+def final_team(request, token: str):
+    """A team's phone: the captain's link buzzes, wagers and answers; a member's link watches."""
+    from quiz.finals.links import team_identity
+    from quiz.services.errors import QuizError
+
+    try:
+        final_id, _team_id, role = team_identity(token)
+    except QuizError:
+        raise Http404("that link is not valid") from None
+    final = _final_or_404(final_id)
+    return render(request, "frontend/final_team.html", {"final": final, "token": token, "role": role})
+
+
+def final_judge(request, token: str):
+    """A judge's console: score entry for 科普讲解, recusals shown."""
+    from quiz.finals.links import judge_identity
+    from quiz.services.errors import QuizError
+
+    try:
+        final_id, _judge_id = judge_identity(token)
+    except QuizError:
+        raise Http404("that link is not valid") from None
+    final = _final_or_404(final_id)
+    return render(request, "frontend/final_judge.html", {"final": final, "token": token})

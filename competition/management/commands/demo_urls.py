@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from competition.management.commands.demo_final import demo_final_urls
 from competition.management.commands.demo_setup import demo_urls
 
 
@@ -32,5 +33,7 @@ class Command(BaseCommand):
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         out = self.stdout.write
         for line in demo_urls(f"http://{shown}:{port}"):
+            out(line)
+        for line in demo_final_urls(f"http://{shown}:{port}"):
             out(line)
         out(self.style.SUCCESS(f"Ready: serving on http://{shown}:{port}/ (Ctrl-C stops)."))
