@@ -140,7 +140,7 @@ STRINGS = {
     "final.reading": _("The host is reading the question…"),
     "final.buzz_open": _("Buzz now!"),
     "final.answering": _("{team} is answering"),
-    "final.closed.answered": _("Answered"),
+    "final.closed.answered": _("The question was answered"),
     "final.closed.no_buzz": _("Nobody buzzed in time"),
     "final.closed.attempts_used": _("No more answers on this question"),
     "final.closed.wrong": _("Answered wrong"),
