@@ -46,7 +46,9 @@ from questionbank.engine.draws import (
 )
 from questionbank.models import Exposure, Question, QuestionKind, Status, Tag, TaggedQuestion
 
-DRAWABLE_KINDS = tuple(k.value for k in QuestionKind if k != QuestionKind.JUDGED)
+# What a live round plays: choice questions. Host-judged questions are for the finals; typed answers (short,
+# numerical) are in the bank and its formats but not yet in live rounds.
+DRAWABLE_KINDS = (QuestionKind.SINGLE.value, QuestionKind.MULTIPLE.value, QuestionKind.TRUE_FALSE.value)
 GROUP_KINDS = (Tag.Kind.BENCHMARK, Tag.Kind.DOMAIN, Tag.Kind.THEME)
 
 

@@ -44,6 +44,15 @@ def images_checked(items: list) -> list:
     return out
 
 
+def _key(q) -> tuple:
+    """``answer_key`` of a row or a bank question, typed answers included."""
+    if q.kind == "short":
+        return answer_key("short", tuple(q.accepted_answers or ()), ())
+    if q.kind == "numerical":
+        return answer_key("numerical", (q.numeric_value, q.unit), ())
+    return answer_key(q.kind, q.choices, q.correct, q.reference_answer)
+
+
 class Answers:
     """The answers of the file's rows and (fetched when first asked) of bank questions, by key, so a
     near-duplicate stem counts as a duplicate only with the same answer."""
@@ -57,7 +66,7 @@ class Answers:
 
     @staticmethod
     def of_row(item: ParsedQuestion) -> tuple:
-        return answer_key(item.kind, item.choices, item.correct, item.reference_answer)
+        return _key(item)
 
     def _question(self, key: str):
         if key in self._rows:
@@ -65,28 +74,42 @@ class Answers:
         if key not in self._bank:
             self._bank[key] = (
                 Question.objects.filter(key=key)
-                .only("key", "kind", "stem", "choices", "correct", "reference_answer")
+                .only(
+                    "key",
+                    "kind",
+                    "stem",
+                    "choices",
+                    "correct",
+                    "reference_answer",
+                    "accepted_answers",
+                    "numeric_value",
+                    "unit",
+                )
                 .first()
             )
         return self._bank[key]
 
     def of_key(self, key: str) -> tuple:
         q = self._question(key)
-        return answer_key(q.kind, q.choices, q.correct, q.reference_answer) if q is not None else ()
+        return _key(q) if q is not None else ()
 
     def stem(self, key: str) -> str:
         q = self._question(key)
         return q.stem if q is not None else ""
 
     @staticmethod
-    def _describe(kind: str, choices, correct, reference_answer: str) -> str:
-        if kind == "judged":
-            return f"“{reference_answer}”"
-        return "、".join(f"“{choices[i]}”" for i in correct if 0 <= i < len(choices))
+    def _describe(q) -> str:
+        if q.kind == "judged":
+            return f"“{q.reference_answer}”"
+        if q.kind == "short":
+            return "、".join(f"“{a}”" for a in q.accepted_answers or ())
+        if q.kind == "numerical":
+            return f"“{q.numeric_value:g}{q.unit}”" if q.numeric_value is not None else ""
+        return "、".join(f"“{q.choices[i]}”" for i in q.correct if 0 <= i < len(q.choices))
 
     def describe(self, key: str) -> str:
         q = self._question(key)
-        return self._describe(q.kind, q.choices, q.correct, q.reference_answer) if q is not None else ""
+        return self._describe(q) if q is not None else ""
 
     def describe_row(self, item: ParsedQuestion) -> str:
-        return self._describe(item.kind, item.choices, item.correct, item.reference_answer)
+        return self._describe(item)

@@ -46,6 +46,10 @@ MODEL_FIELDS = (
     "time_limit",
     "reference_answer",
     "theme",
+    "accepted_answers",
+    "numeric_value",
+    "tolerance",
+    "unit",
 )
 
 
@@ -464,6 +468,10 @@ def questions_parsed(queryset: QuerySet[Question]) -> list[ParsedQuestion]:
             language=q.language,
             tags=tuple(label for *_, label in sorted(tags.get(q.pk, []))),
             reference_answer=q.reference_answer,
+            accepted_answers=tuple(q.accepted_answers or ()),
+            numeric_value=q.numeric_value,
+            tolerance=q.tolerance,
+            unit=q.unit,
             theme=q.theme,
             status=q.status,
             translation_of=q.translation_of.key if q.translation_of else "",

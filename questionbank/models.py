@@ -26,6 +26,10 @@ class QuestionKind(models.TextChoices):
     TRUE_FALSE = "truefalse", _("true or false")
     # A stem with a reference answer, judged by the host (spoken answers in buzzer and wager rounds).
     JUDGED = "judged", _("host-judged")
+    # Typed answers (questionbank.engine.typed_answers): 填空 text matched against accepted answers, and a
+    # number within a tolerance.
+    SHORT = "short", _("short answer")
+    NUMERICAL = "numerical", _("numerical")
 
 
 class Status(models.TextChoices):
@@ -103,6 +107,20 @@ class Question(models.Model):
     reference_answer = models.TextField(
         _("reference answer"), blank=True, help_text=_("For host-judged questions.")
     )
+    accepted_answers = models.JSONField(
+        _("accepted answers"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Short answer: every answer that counts as right (compared without case, spaces, "
+            "punctuation, full-width or traditional forms)."
+        ),
+    )
+    numeric_value = models.FloatField(_("numeric answer"), null=True, blank=True)
+    tolerance = models.FloatField(
+        _("tolerance"), default=0, blank=True, help_text=_("Numerical: ± how much still counts.")
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True, help_text=_("Numerical: e.g. m/s or ℃."))
     explanation = models.TextField(_("explanation"), blank=True, help_text=_("The 科普解析 shown at reveal."))
     source = models.CharField(_("source"), max_length=300, blank=True)
     difficulty = models.PositiveSmallIntegerField(_("difficulty"), default=3)

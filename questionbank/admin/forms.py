@@ -42,6 +42,15 @@ class QuestionFormBase(forms.ModelForm):
         required=False,
         widget=FilteredSelectMultiple(_("tags"), is_stacked=False),
     )
+    accepted_text = forms.CharField(
+        label=_("accepted answers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),
+        help_text=_(
+            "Short answer: one accepted answer per line. Case, spaces, punctuation, full-width and "
+            "traditional forms do not matter."
+        ),
+    )
     new_tags = forms.CharField(
         label=_("new free tags"),
         required=False,
@@ -56,6 +65,9 @@ class QuestionFormBase(forms.ModelForm):
             "language",
             "stem",
             "reference_answer",
+            "numeric_value",
+            "tolerance",
+            "unit",
             "explanation",
             "source",
             "difficulty",
@@ -82,6 +94,7 @@ class QuestionFormBase(forms.ModelForm):
             self.initial.setdefault(f"correct_{i}", i in correct)
         if instance.pk:
             self.initial["tags"] = [t.pk for t in instance.tags.all()]
+            self.initial.setdefault("accepted_text", "\n".join(instance.accepted_answers or []))
 
     def clean_difficulty(self):
         value = self.cleaned_data["difficulty"]
@@ -97,9 +110,23 @@ class QuestionFormBase(forms.ModelForm):
         kind = data.get("kind")
         texts = [(self.cleaned_data.get(f"choice_{i}") or "").strip() for i in range(MAX_CHOICES)]
         ticked = [i for i in range(MAX_CHOICES) if self.cleaned_data.get(f"correct_{i}")]
+        if data.get("tolerance") is None:
+            data["tolerance"] = 0
         if kind == QuestionKind.JUDGED:
             if not (data.get("reference_answer") or "").strip():
                 self.add_error("reference_answer", _("A host-judged question needs a reference answer."))
+            data["choices"], data["correct"] = [], []
+            return data
+        accepted = [line.strip() for line in (data.get("accepted_text") or "").splitlines() if line.strip()]
+        data["accepted_answers"] = accepted if kind == QuestionKind.SHORT else []
+        if kind == QuestionKind.SHORT and not accepted:
+            self.add_error("accepted_text", _("A short-answer question needs at least one accepted answer."))
+        if kind == QuestionKind.NUMERICAL:
+            if data.get("numeric_value") is None:
+                self.add_error("numeric_value", _("A numerical question needs its answer as a number."))
+            if (data.get("tolerance") or 0) < 0:
+                self.add_error("tolerance", _("The tolerance is 0 or more."))
+        if kind in (QuestionKind.SHORT, QuestionKind.NUMERICAL):
             data["choices"], data["correct"] = [], []
             return data
         if kind not in CHOICE_KINDS:
@@ -124,6 +151,8 @@ class QuestionFormBase(forms.ModelForm):
         if "choices" in self.cleaned_data:
             self.instance.choices = self.cleaned_data["choices"]
             self.instance.correct = self.cleaned_data["correct"]
+        if "accepted_answers" in self.cleaned_data:
+            self.instance.accepted_answers = self.cleaned_data["accepted_answers"]
 
 
 QuestionForm = type("QuestionForm", (QuestionFormBase,), {"__module__": __name__, **_choice_fields()})

@@ -89,6 +89,16 @@ class QuestionAdmin(WorkflowAdmin, CompareVersionAdmin):
                 ),
             },
         ),
+        (
+            _("Typed answer"),
+            {
+                "fields": ["accepted_text", ("numeric_value", "tolerance", "unit")],
+                "description": _(
+                    "Short answer: the accepted answers. Numerical: the number, ± tolerance and unit "
+                    "(contestants may type the unit or leave it out)."
+                ),
+            },
+        ),
         (None, {"fields": ["reference_answer", "explanation", "source"]}),
         (
             _("Classification"),

@@ -195,6 +195,10 @@ def answer_key(
         return ("truefalse", tuple(correct) == (0,))
     if kind == "judged":
         return ("judged", normalise(reference_answer))
+    if kind == "short":
+        return ("short", frozenset(normalise(a) for a in choices))
+    if kind == "numerical":
+        return ("numerical", tuple(choices))
     return ("choices", frozenset(normalise(choices[i]) for i in correct if 0 <= i < len(choices)))
 
 

@@ -70,7 +70,8 @@ def round_create(
     rule = ScoringRule.from_dict(scoring)  # refuses a broken rule before anything is written
     if not questions:
         raise QuizError("no_questions", "a round needs at least one question")
-    unplayable = [q.key for q in questions if q.status != Status.APPROVED or q.kind == QuestionKind.JUDGED]
+    playable = {QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.TRUE_FALSE}
+    unplayable = [q.key for q in questions if q.status != Status.APPROVED or q.kind not in playable]
     if unplayable:
         raise QuizError(
             "question_not_playable",

@@ -146,24 +146,22 @@ def test_a_gift_file_lists_every_question_with_its_outcome_and_imports_the_suppo
         (1, Outcome.NEW),
         (3, Outcome.SKIPPED),
         (5, Outcome.SKIPPED),
-        (7, Outcome.SKIPPED),
-        (9, Outcome.SKIPPED),
+        (7, Outcome.NEW),  # numerical
+        (9, Outcome.NEW),  # short answer
         (11, Outcome.NEW),
     ]
     reasons = [r.message for r in preview.rows if r.outcome == Outcome.SKIPPED]
     assert [reason.split(";")[0] for reason in reasons] == [
         "an essay (empty braces)",
         "a matching question (->)",
-        "a numerical question ({#…})",
-        "a short-answer question (only = answers)",
     ]
     assert preview.rows[1].stem == "请谈谈你对垃圾分类的看法。"
     assert preview.ok
 
     result = import_commit(preview)
 
-    assert result.created == 2
-    assert sorted(Question.objects.values_list("key", flat=True)) == ["moon", "water"]
+    assert result.created == 4
+    assert sorted(Question.objects.values_list("key", flat=True)) == ["moon", "number", "short", "water"]
 
 
 MIXED_MOODLE = """\
@@ -207,11 +205,10 @@ def test_moodle_xml_skips_what_it_cannot_hold_and_numbers_questions_without_cate
     skipped = [p for p in parsed if isinstance(p, RowSkip)]
     assert [(s.row, s.reason.split(" (")[0]) for s in skipped] == [
         (2, "an essay"),
-        (3, "a short-answer question"),
         (4, "a matching question"),
     ]
     assert "'谈谈看法'" in skipped[0].reason
-    assert [p.row for p in parsed if isinstance(p, ParsedQuestion)] == [1, 5]
+    assert [p.row for p in parsed if isinstance(p, ParsedQuestion)] == [1, 3, 5]
 
 
 def test_moodle_row_errors_count_questions_not_categories():
@@ -237,11 +234,11 @@ def test_the_admin_preview_lists_skipped_questions_with_their_reason_and_imports
     response = client.post(url, {"file": upload, "format": ""})
 
     assert response.status_code == 200
-    assert "a numerical question" in response.text and "skipped" in response.text
+    assert "a matching question" in response.text and "skipped" in response.text
     assert 'name="confirm"' in response.text
     response = client.post(url, {"token": response.context["token"], "confirm": "1"})
     assert response.status_code == 302
-    assert Question.objects.count() == 2
+    assert Question.objects.count() == 4
 
 
 # --- 3. language -------------------------------------------------------------------------------------------

@@ -10,11 +10,16 @@ docs/question-formats.md for the formats column by column.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-KINDS = ("single", "multiple", "truefalse", "judged")
+KINDS = ("single", "multiple", "truefalse", "judged", "short", "numerical")
+TYPED_KINDS = {"short", "numerical"}
+MAX_ACCEPTED = 20  # accepted answers of a short-answer question
+MAX_ACCEPTED_LENGTH = 200
+MAX_UNIT = 20
 CHOICE_KINDS = {"single", "multiple", "truefalse"}
 LANGUAGES = ("zh-hans", "en")
 TRUE_FALSE_CHOICES = {"zh-hans": ("正确", "错误"), "en": ("True", "False")}
@@ -45,6 +50,10 @@ FIELDS = frozenset(
         "theme",
         "status",
         "translation_of",
+        "accepted_answers",
+        "numeric_value",
+        "tolerance",
+        "unit",
     }
 )
 
@@ -105,6 +114,10 @@ class ParsedQuestion:
     theme: str = ""
     status: str = ""
     translation_of: str = ""
+    accepted_answers: tuple[str, ...] = ()  # short: every answer that counts as right
+    numeric_value: float | None = None  # numerical: the answer
+    tolerance: float = 0.0  # numerical: ± how much still counts
+    unit: str = ""  # numerical
     image: Image | None = None
     fields: frozenset[str] = field(default=FIELDS, compare=False)
     # What the importer changed or could not keep (a dropped audio file, a key it could not use).
@@ -260,6 +273,23 @@ def check(q: ParsedQuestion, columns: dict[str, str]) -> list[RowError]:
     if q.kind == "judged":
         if not q.reference_answer.strip():
             error("reference_answer", "a host-judged question needs a reference answer")
+        return errors
+    if q.kind == "short":
+        accepted = [a for a in q.accepted_answers if a.strip()]
+        if not accepted:
+            error("accepted_answers", "a short-answer question needs at least one accepted answer")
+        elif len(accepted) > MAX_ACCEPTED:
+            error("accepted_answers", f"{len(accepted)} accepted answers; at most {MAX_ACCEPTED}")
+        elif any(len(a) > MAX_ACCEPTED_LENGTH for a in accepted):
+            error("accepted_answers", f"an accepted answer is over {MAX_ACCEPTED_LENGTH} characters")
+        return errors
+    if q.kind == "numerical":
+        if q.numeric_value is None or not math.isfinite(q.numeric_value):
+            error("numeric_value", "a numerical question needs its answer as a number")
+        if not math.isfinite(q.tolerance) or q.tolerance < 0:
+            error("tolerance", f"the tolerance must be 0 or more, not {q.tolerance}")
+        if len(q.unit) > MAX_UNIT:
+            error("unit", f"the unit is over {MAX_UNIT} characters")
         return errors
     if not 2 <= len(q.choices) <= MAX_CHOICES:
         error("choices", f"2 to {MAX_CHOICES} choices are needed, found {len(q.choices)}")

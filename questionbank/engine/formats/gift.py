@@ -19,6 +19,7 @@ from questionbank.engine.formats import (
     Parsed,
     ParsedQuestion,
     Progress,
+    RowError,
     RowSkip,
     checked,
     explanation_from,
@@ -103,7 +104,8 @@ def parse(data: bytes, *, progress: Progress = None) -> list[Parsed]:
             out.append(
                 RowSkip(
                     line,
-                    f"{item}; the bank holds multiple-choice and true/false questions from GIFT",
+                    f"{item}; the bank holds multiple-choice, true/false, short-answer and numerical "
+                    "questions from GIFT",
                     stem=_text(FORMAT_RE.sub("", stem), html=bool(FORMAT_RE.match(stem))),
                 )
             )
@@ -165,12 +167,12 @@ def _question(line: int, body: str, category: list[str], meta: dict[str, list[st
     if not answers:
         return "an essay (empty braces)"
     if answers.startswith("#"):
-        return "a numerical question ({#…})"
+        return _numerical(answers[1:], general, common, is_html)
     if "->" in answers:
         return "a matching question (->)"
     tokens = re.findall(r"([=~])([^=~]*)", answers)
     if not any(marker == "~" for marker, _ in tokens):
-        return "a short-answer question (only = answers)"
+        return _short(tokens, general, common, is_html)
     choices: list[str] = []
     weights: list[float] = []
     feedbacks: list[str] = []
@@ -193,6 +195,78 @@ def _question(line: int, body: str, category: list[str], meta: dict[str, list[st
     )
     q = ParsedQuestion(kind=kind, choices=tuple(choices), correct=correct, explanation=explanation, **common)
     return checked(q, {"choices": "answers", "correct": "answers"})
+
+
+def _short(tokens: list[tuple[str, str]], general: str, common: dict, is_html: bool) -> list[Parsed]:
+    """``{=answer =other}``: a short answer; answers with less than full credit are not kept."""
+    accepted: list[str] = []
+    feedback: list[tuple[str, str, bool]] = []
+    warnings: list[str] = []
+    for _marker, content in tokens:
+        weight = 100.0
+        if match := WEIGHT_RE.match(content.strip()):
+            weight = float(match.group(1))
+            content = content.strip()[match.end() :]
+        text, _, note = content.partition("#")
+        text = _text(text, html=is_html)
+        if weight < 100:
+            warnings.append(f"the answer {text!r} earns {weight:g}% in GIFT; partial credit is not kept")
+            continue
+        accepted.append(text)
+        feedback.append((text, _text(note, html=is_html), True))
+    q = ParsedQuestion(
+        kind="short",
+        accepted_answers=tuple(accepted),
+        explanation=explanation_from(general, feedback, language=common["language"]),
+        warnings=tuple(warnings),
+        **{**common, "fields": common["fields"] | {"accepted_answers"}},
+    )
+    return checked(q, {"accepted_answers": "answers"})
+
+
+def _number(text: str) -> float:
+    value = float(text.strip())
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(text)
+    return value
+
+
+def _numerical(body: str, general: str, common: dict, is_html: bool) -> list[Parsed]:
+    """``{#3.5:0.1}``, ``{#3.4..3.6}`` or ``{#3.5}``; of several ``=`` answers the first full-credit one."""
+    answers = [a for a in re.split(r"(?<!^)=", body.strip()) if a.strip()]
+    warnings = []
+    first = answers[0].lstrip("=").strip() if answers else ""
+    if match := WEIGHT_RE.match(first):
+        first = first[match.end() :]
+    text, _, note = first.partition("#")
+    if len(answers) > 1:
+        warnings.append("only the first numerical answer is kept; the others are dropped")
+    try:
+        if ".." in text:
+            low, high = (_number(part) for part in text.split("..", 1))
+            value, tolerance = float(f"{(low + high) / 2:.12g}"), float(f"{abs(high - low) / 2:.12g}")
+        elif ":" in text:
+            value, tolerance = (_number(part) for part in text.split(":", 1))
+        else:
+            value, tolerance = _number(text), 0.0
+    except ValueError:
+        return [
+            RowError(
+                common["row"], "answers", f"{text.strip()!r} is not a number, a number:tolerance or min..max"
+            )
+        ]
+    language = common["language"]
+    q = ParsedQuestion(
+        kind="numerical",
+        numeric_value=value,
+        tolerance=tolerance,
+        explanation=explanation_from(
+            general, [(f"{value:g}", _text(note, html=is_html), True)], language=language
+        ),
+        warnings=tuple(warnings),
+        **{**common, "fields": common["fields"] | {"numeric_value", "tolerance"}},
+    )
+    return checked(q, {"numeric_value": "answers", "tolerance": "answers"})
 
 
 # --- writer ------------------------------------------------------------------------------------------------
@@ -219,6 +293,15 @@ def write(questions: Sequence[ParsedQuestion]) -> bytes:
         if meta:
             out.append("// " + " ".join(meta))
         title = f"::{escape(q.key)}::" if q.key else ""
+        general = f"####{escape(q.explanation)}" if q.explanation else ""
+        if q.kind == "short":
+            answers = " ".join(f"={escape(a)}" for a in q.accepted_answers)
+            out += [f"{title}{escape(q.stem)}{{{answers}{general}}}", ""]
+            continue
+        if q.kind == "numerical":
+            value = f"{q.numeric_value:.15g}:{q.tolerance:.15g}"
+            out += [f"{title}{escape(q.stem)}{{#{value}{general}}}", ""]
+            continue
         if q.kind == "truefalse":
             answer = "TRUE" if q.correct == (0,) else "FALSE"
             general = f"####{escape(q.explanation)}" if q.explanation else ""

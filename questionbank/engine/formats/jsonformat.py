@@ -23,6 +23,7 @@ TEXT_FIELDS = (
     "source",
     "theme",
     "translation_of",
+    "unit",
 )
 INT_FIELDS = ("difficulty", "time_limit")
 STATUSES = ("", "draft", "review", "approved", "retired")
@@ -80,6 +81,17 @@ def _item(number: int, item: object) -> list[Parsed]:
             if not isinstance(item[name], int) or isinstance(item[name], bool):
                 return [RowError(number, name, "must be a whole number")]
             values[name] = item[name]
+    for name in ("numeric_value", "tolerance"):
+        if name in item and item[name] is not None:
+            value = item[name]
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                return [RowError(number, name, "must be a number")]
+            values[name] = float(value)
+    if "accepted_answers" in item:
+        value = item["accepted_answers"]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return [RowError(number, "accepted_answers", "must be a list of texts")]
+        values["accepted_answers"] = tuple(value)
     for name in ("choices", "tags", "benchmarks", "themes"):
         if name in item:
             value = item[name]
@@ -104,7 +116,13 @@ def _item(number: int, item: object) -> list[Parsed]:
 
 
 def as_dict(q: ParsedQuestion) -> dict[str, object]:
-    return {
+    """Typed-answer fields are written for short and numerical questions only."""
+    typed: dict[str, object] = {}
+    if q.kind == "short":
+        typed = {"accepted_answers": list(q.accepted_answers)}
+    elif q.kind == "numerical":
+        typed = {"numeric_value": q.numeric_value, "tolerance": q.tolerance, "unit": q.unit}
+    base: dict[str, object] = {
         "key": q.key,
         "kind": q.kind,
         "status": q.status,
@@ -121,6 +139,7 @@ def as_dict(q: ParsedQuestion) -> dict[str, object]:
         "tags": list(q.tags),
         "translation_of": q.translation_of,
     }
+    return base | typed
 
 
 def write(questions: Sequence[ParsedQuestion]) -> bytes:

@@ -214,6 +214,8 @@ def unfit(q: ParsedQuestion) -> str:
     """Why ``q`` cannot go into a Kahoot! template ('' if it can)."""
     if q.kind == "judged":
         return "host-judged questions have no answers to choose"
+    if q.kind in ("short", "numerical"):
+        return "Kahoot!'s spreadsheet template has no type-answer questions"
     if len(q.choices) > MAX_ANSWERS:
         return f"{len(q.choices)} choices; Kahoot! takes at most {MAX_ANSWERS}"
     if len(q.stem) > MAX_QUESTION:

@@ -35,7 +35,7 @@ from questionbank.engine.formats import (
     guess_language,
 )
 
-SUPPORTED = ("multichoice", "truefalse")
+SUPPORTED = ("multichoice", "truefalse", "shortanswer", "numerical")
 SKIPPED_ROOTS = {"$course$", "$system$", "$module$", "$cat1$", "top"}
 FIELDS = frozenset({"key", "kind", "language", "stem", "choices", "correct", "explanation", "tags"})
 TAG_RE = re.compile(r"<[^>]+>")
@@ -46,8 +46,6 @@ PLUGINFILE = "@@PLUGINFILE@@/"
 IMAGE_TYPES = ("png", "jpg", "jpeg", "gif", "webp")  # what the question image accepts (no SVG)
 TYPE_NAMES = {
     "essay": "an essay",
-    "shortanswer": "a short-answer question",
-    "numerical": "a numerical question",
     "matching": "a matching question",
     "cloze": "a cloze (embedded answers) question",
     "multianswer": "a cloze (embedded answers) question",
@@ -275,6 +273,24 @@ def _question(number: int, element: Element, category: list[str]) -> list[Parsed
     general = _text(element.find("generalfeedback"))
     tags = category + [t for t in (_text(tag) for tag in element.findall("tags/tag")) if t]
     answers = element.findall("answer")
+    if kind in ("shortanswer", "numerical"):
+        typed = _typed(number, element, kind, answers, language)
+        if isinstance(typed, RowError):
+            return [typed]
+        fields, more, notes = typed
+        question = ParsedQuestion(
+            row=number,
+            key=key,
+            stem=stem,
+            explanation=explanation_from(general, more, language=language),
+            language=language,
+            tags=tuple(dict.fromkeys(tags)),
+            image=image,
+            fields=FIELDS | set(fields) | ({"image"} if image is not None else set()),
+            warnings=tuple(warnings + notes),
+            **fields,
+        )
+        return checked(question, {"key": "idnumber", "stem": "questiontext", "accepted_answers": "answer"})
     fractions: list[float] = []
     for answer in answers:
         try:
@@ -343,6 +359,56 @@ def _question(number: int, element: Element, category: list[str]) -> list[Parsed
     )
 
 
+def _is_one(text: str) -> bool:
+    try:
+        return float(text) == 1
+    except ValueError:
+        return False
+
+
+def _typed(number: int, element: Element, kind: str, answers: list[Element], language: str):
+    """A shortanswer's full-credit answers, or a numerical's first full-credit answer with its tolerance
+    and unit: (fields, feedback for explanation_from, warnings), or a RowError."""
+    del language
+    full: list[Element] = []
+    notes: list[str] = []
+    for answer in answers:
+        try:
+            fraction = float(answer.get("fraction", "0"))
+        except ValueError:
+            return RowError(number, "answer@fraction", f"fraction {answer.get('fraction')!r} is not a number")
+        if fraction >= 100:
+            full.append(answer)
+        elif fraction > 0:
+            notes.append(
+                f"the answer {_text(answer)!r} earns {fraction:g}% in Moodle; partial credit is not kept"
+            )
+    feedback = [(_text(a), _text(a.find("feedback")), True) for a in full]
+    if kind == "shortanswer":
+        if (element.findtext("usecase") or "0").strip() == "1":
+            notes.append("Moodle compares these answers case by case; the bank ignores case")
+        return {"kind": "short", "accepted_answers": tuple(_text(a) for a in full)}, feedback, notes
+    if not full:
+        return RowError(number, "answer", "a numerical question needs an answer with fraction 100")
+    if len(full) > 1:
+        notes.append("only the first full-credit numerical answer is kept")
+    answer = full[0]
+    try:
+        value = float(_text(answer))
+        tolerance = abs(float((answer.findtext("tolerance") or "0").strip() or 0))
+    except ValueError:
+        return RowError(number, "answer", f"the numerical answer {_text(answer)!r} is not a number")
+    units = [
+        ((u.findtext("unit_name") or "").strip(), (u.findtext("multiplier") or "1").strip())
+        for u in element.findall("units/unit")
+    ]
+    unit = next((name for name, multiplier in units if _is_one(multiplier)), "")
+    if len(units) > 1:
+        notes.append(f"only the unit {unit!r} is kept; answers in other units are not accepted")
+    fields = {"kind": "numerical", "numeric_value": value, "tolerance": tolerance, "unit": unit}
+    return fields, [(f"{value:g}", f, r) for _t, f, r in feedback[:1]], notes
+
+
 # --- writer ------------------------------------------------------------------------------------------------
 
 
@@ -370,7 +436,8 @@ def write(questions: Sequence[ParsedQuestion]) -> bytes:
             node = SubElement(root, "question", {"type": "category"})
             _cdata_text(node, "category", category)
             current = category
-        node = SubElement(root, "question", {"type": "truefalse" if q.kind == "truefalse" else "multichoice"})
+        types = {"truefalse": "truefalse", "short": "shortanswer", "numerical": "numerical"}
+        node = SubElement(root, "question", {"type": types.get(q.kind, "multichoice")})
         _cdata_text(node, "name", q.key or q.stem[:40])
         _cdata_text(node, "questiontext", q.stem, format="html")
         _cdata_text(node, "generalfeedback", q.explanation, format="html")
@@ -378,7 +445,24 @@ def write(questions: Sequence[ParsedQuestion]) -> bytes:
         SubElement(node, "penalty").text = "0"
         SubElement(node, "hidden").text = "0"
         SubElement(node, "idnumber").text = q.key
-        if q.kind == "truefalse":
+        if q.kind == "short":
+            SubElement(node, "usecase").text = "0"
+            for text in q.accepted_answers:
+                answer = SubElement(node, "answer", {"fraction": "100", "format": "moodle_auto_format"})
+                SubElement(answer, "text").text = text
+                _cdata_text(answer, "feedback", "", format="html")
+        elif q.kind == "numerical":
+            answer = SubElement(node, "answer", {"fraction": "100", "format": "moodle_auto_format"})
+            SubElement(answer, "text").text = f"{q.numeric_value:.15g}"
+            _cdata_text(answer, "feedback", "", format="html")
+            SubElement(answer, "tolerance").text = f"{q.tolerance:.15g}"
+            if q.unit:
+                unit = SubElement(SubElement(node, "units"), "unit")
+                SubElement(unit, "multiplier").text = "1"
+                SubElement(unit, "unit_name").text = q.unit
+                SubElement(node, "unitgradingtype").text = "0"
+                SubElement(node, "showunits").text = "3"
+        elif q.kind == "truefalse":
             for index, word in enumerate(("true", "false")):
                 answer = SubElement(
                     node,

@@ -43,10 +43,15 @@ COLUMNS = (
     "time_limit",
     "tags",
     "reference_answer",
+    "accepted_answers",
+    "numeric_value",
+    "tolerance",
+    "unit",
 )
 COLUMN_HELP = {
     "key": "稳定编号（字母、数字、- 或 _，最多 40 个）；留空则按题干自动生成。Stable id; same key = update.",
-    "kind": "single / multiple / truefalse / judged（或 单选 / 多选 / 判断 / 主观）；留空则自动判断。",
+    "kind": "single / multiple / truefalse / judged / short / numerical"
+    "（或 单选 / 多选 / 判断 / 主观 / 填空 / 数值）；留空则自动判断。",
     "language": "zh-hans（默认）或 en。",
     "stem": "题干（必填）。",
     "choice_a": "选项 A…F：至少两个，依次填写，不能跳空。判断题可留空（正确 / 错误）。",
@@ -57,6 +62,11 @@ COLUMN_HELP = {
     "time_limit": "答题时间（秒）1–600，默认 20。",
     "tags": "标签，用分号分隔：基准代码（B05）、主题代码（health）或自由标签名。",
     "reference_answer": "参考答案（主观题 judged 必填）。",
+    "accepted_answers": "填空题（short）可接受的答案，用 | 分隔，如 北京|北京市；"
+    "比较时忽略大小写、空格、标点、全半角和繁简。",
+    "numeric_value": "数值题（numerical）的答案，如 3.5。",
+    "tolerance": "数值题允许的误差（±），默认 0。",
+    "unit": "数值题的单位，如 m/s；选手可带可不带。",
 }
 ALIASES = {
     "编号": "key",
@@ -79,6 +89,12 @@ ALIASES = {
     "答题时间": "time_limit",
     "标签": "tags",
     "参考答案": "reference_answer",
+    "可接受答案": "accepted_answers",
+    "填空答案": "accepted_answers",
+    "数值答案": "numeric_value",
+    "误差": "tolerance",
+    "允许误差": "tolerance",
+    "单位": "unit",
     **{f"选项{c}": f"choice_{c.lower()}" for c in LETTERS},
     **{f"option_{c.lower()}": f"choice_{c.lower()}" for c in LETTERS},
 }
@@ -98,7 +114,17 @@ KIND_ALIASES = {
     "主观": "judged",
     "主观题": "judged",
     "口答": "judged",
+    "short": "short",
+    "short_answer": "short",
+    "shortanswer": "short",
+    "填空": "short",
+    "填空题": "short",
+    "numerical": "numerical",
+    "numeric": "numerical",
+    "数值": "numerical",
+    "数值题": "numerical",
 }
+ACCEPTED_SEPARATORS = ("|", "｜")
 LANGUAGE_ALIASES = {
     "": "zh-hans",
     "zh": "zh-hans",
@@ -133,7 +159,7 @@ def header_map(header: Sequence[object]) -> dict[str, int]:
         if name in COLUMNS and name not in found:
             found[name] = index
     missing = [c for c in REQUIRED if c not in found]
-    if "correct" not in found and "reference_answer" not in found:
+    if not {"correct", "reference_answer", "accepted_answers", "numeric_value"} & found.keys():
         missing.append("correct")
     if missing:
         raise FileError(
@@ -222,8 +248,23 @@ def _row(number: int, v: dict[str, str], present: frozenset[str], labels: dict[s
                 "correct", f"cannot read {v['correct']!r}; write letters such as A or A,C, or 正确/错误"
             )
         correct, truefalse = parsed
+    accepted = tuple(
+        a.strip() for a in v.get("accepted_answers", "").replace("｜", "|").split("|") if a.strip()
+    )
+    typed: dict[str, object] = {}
+    for name in ("numeric_value", "tolerance"):
+        text = v.get(name, "").replace(",", "")
+        if text:
+            try:
+                typed[name] = float(text)
+            except ValueError:
+                return error(name, f"{v[name]!r} is not a number")
     if not kind:
-        if not choices and not correct and v.get("reference_answer"):
+        if not choices and not correct and accepted:
+            kind = "short"
+        elif not choices and not correct and "numeric_value" in typed:
+            kind = "numerical"
+        elif not choices and not correct and v.get("reference_answer"):
             kind = "judged"
         elif truefalse:
             kind = "truefalse"
@@ -231,7 +272,7 @@ def _row(number: int, v: dict[str, str], present: frozenset[str], labels: dict[s
             kind = "multiple" if len(correct) > 1 else "single"
     if kind == "truefalse" and not choices:
         choices = list(TRUE_FALSE_CHOICES.get(language, TRUE_FALSE_CHOICES["zh-hans"]))
-    if kind == "judged":
+    if kind in ("judged", "short", "numerical"):
         choices, correct = [], ()
     numbers: dict[str, int] = {}
     for name, default in (("difficulty", 3), ("time_limit", 20)):
@@ -260,6 +301,10 @@ def _row(number: int, v: dict[str, str], present: frozenset[str], labels: dict[s
         time_limit=numbers["time_limit"],
         tags=tags,
         reference_answer=v.get("reference_answer", ""),
+        accepted_answers=accepted if kind == "short" else (),
+        numeric_value=typed.get("numeric_value") if kind == "numerical" else None,  # type: ignore[arg-type]
+        tolerance=typed.get("tolerance", 0.0) if kind == "numerical" else 0.0,  # type: ignore[arg-type]
+        unit=v.get("unit", "") if kind == "numerical" else "",
         fields=present,
     )
     return checked(question, labels)
@@ -350,6 +395,10 @@ def _row_cells(q: ParsedQuestion) -> list[object]:
         q.time_limit,
         ";".join(q.tags),
         q.reference_answer,
+        "|".join(q.accepted_answers),
+        "" if q.numeric_value is None else f"{q.numeric_value:.15g}",
+        f"{q.tolerance:.15g}" if q.kind == "numerical" else "",
+        q.unit,
     ]
 
 
@@ -432,7 +481,9 @@ def write_xlsx(questions: Sequence[ParsedQuestion]) -> bytes:
     sheet = workbook.create_sheet("questions")
     sheet.freeze_panes = "A2"
     for column, width in zip(
-        "ABCDEFGHIJKLMNOPQR", (14, 10, 9, 50, *(18,) * 6, 9, 40, 30, 9, 9, 20, 30), strict=False
+        "ABCDEFGHIJKLMNOPQRSTUV",
+        (14, 10, 9, 50, *(18,) * 6, 9, 40, 30, 9, 9, 20, 30, 24, 10, 9, 8),
+        strict=False,
     ):
         sheet.column_dimensions[column].width = width
     bold = Font(bold=True)
