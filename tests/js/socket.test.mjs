@@ -537,3 +537,20 @@ describe("the tap time", () => {
     assert.equal(resent.client_elapsed_ms, 2100);
   });
 });
+
+describe("a busy server is not a dead line", () => {
+  test("when pongs come back slowly, the line is shown stalled only after three of those round trips", () => {
+    const socket = quizSocket();
+    socket.start();
+    const line = browser.last;
+    line.accept(); // pings at 0 s and 1 s
+    tick(1500);
+    line.deliver({ type: "pong", version: 1, t: Date.now() - 1500, server_time: Date.now() }); // a 1.5 s round trip
+    assert.equal(socket.lastRtt, 1500);
+    socket.probe(); // a ping now, with no reply yet
+    tick(2500);
+    assert.equal(socket.state, "connected", "2.5 s is less than three 1.5 s round trips");
+    tick(2000);
+    assert.equal(socket.state, "stalled");
+  });
+});

@@ -5,7 +5,8 @@
 //   browser comes back online or the tab becomes visible again
 // - emits "state-change" (connecting | connected | stalled | reconnecting | offline | closed) for the badge
 //   and the offline banner: "offline" as soon as the browser says so (its offline event), "stalled" when a
-//   ping has had no frame at all back for `stallAfter` (2 s), although the socket still looks open
+//   ping has had no frame at all back for `stallAfter` (2 s, or three of the last round trips when the
+//   server answers slowly), although the socket still looks open
 // - pings every 5 s, every 1.5 s while the page is watchful (a question is open: `setWatchful`), and at
 //   once after an answer goes out (`probe`), so a dead line shows within about 3 s; keeps the clock
 //   offset of the lowest-rtt sample of the last few, so countdowns run on server time:
@@ -320,7 +321,13 @@ export class QuizSocket {
     if (!this.send({ type: "ping", t: Date.now() }) || this._awaitingSince !== null) return;
     this._awaitingSince = Date.now();
     clearTimeout(this._stallTimer);
-    this._stallTimer = setTimeout(() => this._checkStall(), this.stallAfter);
+    this._stallTimer = setTimeout(() => this._checkStall(), this._stallLimit());
+  }
+
+  /** How long a ping may go unanswered before the line shows as stalled: `stallAfter`, or three of the
+   *  last round trips when the server is answering slowly (a busy moment is not a dead line). */
+  _stallLimit() {
+    return Math.max(this.stallAfter, 3 * (this.lastRtt ?? 0));
   }
 
   /** Check the line now (after an answer went out, or the network changed): ping unless one is unanswered. */
@@ -339,7 +346,7 @@ export class QuizSocket {
     if (!this.isOpen || this._awaitingSince === null) return;
     // A hidden tab's timers and frames may run late: judge the line once the page is seen again.
     if (this.env.document.visibilityState === "hidden") return;
-    if (Date.now() - this._awaitingSince >= this.stallAfter && this.link === "connected") this._setState("stalled");
+    if (Date.now() - this._awaitingSince >= this._stallLimit() && this.link === "connected") this._setState("stalled");
   }
 
   _startPings() {
