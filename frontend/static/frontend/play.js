@@ -128,12 +128,16 @@ const app = {
   reasons: {}, // question index -> why it closed (from the state frame; unknown after a reload)
   timeFactor: 1, // this contestant's extended time (1, 1.5, 2), for questions opened from now on
   extra: null, // {question, ms}: this contestant's extended time on that question
+  frozen: null, // {question, ms}: this contestant's own time left while the clock is paused
 };
 
-/** This contestant's extended time on the current question, in ms (0 on standard time). */
+/** This contestant's extended time on the current question, in ms (0 on standard time). While paused it is
+ * what makes the frozen standard time left (`remaining_ms`, never below 0) this contestant's own. */
 function extraMs() {
   const q = app.round && app.round.question;
-  return q && app.extra && app.extra.question === q.index ? app.extra.ms : 0;
+  if (!q || !app.extra || app.extra.question !== q.index) return 0;
+  if (q.paused && app.frozen && app.frozen.question === q.index) return Math.max(0, app.frozen.ms - (q.remaining_ms ?? 0));
+  return app.extra.ms;
 }
 
 /** The extended time a question opened now gives this contestant (docs/protocol.md, section 7). */
@@ -289,8 +293,12 @@ socket.on("welcome", (frame) => {
   const q = round.question;
   // The server's view of this contestant's own clock on the current question: its extended time.
   if (q && round.phase === "open" && typeof frame.me.remaining_ms === "number") {
-    const own = frame.me.deadline && q.deadline ? frame.me.deadline - q.deadline : frame.me.remaining_ms - (q.remaining_ms ?? 0);
-    app.extra = { question: q.index, ms: Math.max(0, own) };
+    let extra;
+    if (frame.me.deadline && q.deadline) extra = frame.me.deadline - q.deadline;
+    else if ((q.remaining_ms ?? 0) > 0) extra = frame.me.remaining_ms - q.remaining_ms;
+    else extra = extraFor(q, app.timeFactor); // paused after the standard time ran out
+    app.extra = { question: q.index, ms: Math.max(0, extra) };
+    app.frozen = q.paused ? { question: q.index, ms: frame.me.remaining_ms } : null;
   }
   const stored = frame.me.answer;
   app.myAnswer = stored ? { question: stored.question, choices: stored.choices } : null;
@@ -425,6 +433,13 @@ function applyRound(round, event) {
     app.message = null;
     if (app.myAnswer && app.myAnswer.question !== current) app.myAnswer = null;
     if (queue.pending && queue.pending.question !== current) queue.drop();
+  }
+  if (event === "round.paused" && q && previous && previous.question && previous.question.index === q.index) {
+    // This contestant's own time left when the clock stopped (the payload's is the standard time's).
+    app.frozen = { question: q.index, ms: remainingMs(previous, socket, app.extra && app.extra.question === q.index ? app.extra.ms : 0) };
+  } else if (event === "round.resumed") app.frozen = null;
+  else if (event === "time.extended" && q && q.paused && app.frozen && app.frozen.question === q.index && previous?.question) {
+    app.frozen.ms += Math.max(0, (q.remaining_ms ?? 0) - (previous.question.remaining_ms ?? 0)); // added to the frozen time
   }
   if (event === "question.opened" && q) {
     app.shownAt = { question: q.index, at: performance.now() };
