@@ -63,7 +63,9 @@ export function statusLine(final) {
   }
   if (turns) {
     if (!present(turns.team)) return t("final.segment_done");
-    return t(`final.turn.${turns.phase}`, { team: name(turns.team) });
+    // 个人必答: the member whose turn it is answers for the team.
+    const who = present(turns.member) ? `${name(turns.team)} · ${turns.member}` : name(turns.team);
+    return t(`final.turn.${turns.phase}`, { team: who });
   }
   if (play.type === "judged") {
     return !present(play.presenter) ? "" : t("final.presenting", { team: name(play.presenter) });
