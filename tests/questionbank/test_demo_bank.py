@@ -21,10 +21,10 @@ def keys(numbers: str) -> set[str]:
 STILL_FLAGGED = [
     (
         "key-longest",
-        keys("005 018 076 118 141 146 168 187 212 234 286"),
-        "the key states a safety instruction, a definition or a mechanism that must be complete to be right "
-        "(PM2.5's definition, the steps of an evacuation, the control of one variable); the bank's share of "
-        "keys that are the longest option is within chance (test below)",
+        keys("005 018 118"),
+        "the key is a definition or a safety instruction that must be complete to be right (PM2.5's "
+        "definition, where to shelter in an earthquake, the range of blood pH); their English versions are "
+        "kept in step, and the bank's share of keys that are the longest option is below chance (test below)",
     ),
     (
         "absolute-words",
