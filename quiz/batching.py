@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 from django.conf import settings
 
 from quiz import broadcast, metrics
+from quiz.counts import CountGate, Counts
 from quiz.services import answers
 from quiz.services.answers import AnswerOutcome, PendingAnswer, answered_message
 from quiz.services.contestants import Joined, JoinRequest, acontestants_join
@@ -43,8 +44,8 @@ class AnswerBatcher:
         self._timer: asyncio.TimerHandle | None = None
         self._flushing = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
-        self._count_sent_at: dict[int, float] = {}
-        self._count_trailing: dict[int, tuple[int, int, int, int]] = {}
+        self._gate = CountGate(count_throttle)
+        self._count_retry: dict[int, Counts] = {}  # round -> the counts to offer again when the gate opens
 
     async def submit(self, answer: PendingAnswer) -> AnswerOutcome:
         future: asyncio.Future[AnswerOutcome] = asyncio.get_running_loop().create_future()
@@ -98,24 +99,33 @@ class AnswerBatcher:
         except Exception:
             logger.exception("round %s: closing when all answered failed", round_id)
 
-    def _publish_count(self, round_id: int, counts: tuple[int, int, int, int]) -> None:
-        """Tell hosts and displays the answered count, at most once per throttle window per round."""
-        now = time.monotonic()
-        wait = self._count_sent_at.get(round_id, 0) + self.count_throttle - now
-        if wait <= 0:
-            self._count_sent_at[round_id] = now
-            self._spawn(broadcast.apublish(round_id, answered_message(*counts)))
-            return
-        pending = round_id in self._count_trailing
-        self._count_trailing[round_id] = counts
-        if not pending:
-            asyncio.get_running_loop().call_later(wait, self._send_trailing_count, round_id)
+    def _publish_count(self, round_id: int, counts: Counts) -> None:
+        """Tell hosts and displays the answered count, at most once per throttle window per round across
+        every process (``quiz.counts``); the highest count offered is published, never a lower one."""
+        waiting = round_id in self._count_retry
+        self._count_retry[round_id] = counts  # batches are written in turn: the later count is the newer
+        if not waiting:
+            self._spawn(self._offer_count(round_id))
 
-    def _send_trailing_count(self, round_id: int) -> None:
-        counts = self._count_trailing.pop(round_id, None)
-        if counts is not None:
-            self._count_sent_at[round_id] = time.monotonic()
-            self._spawn(broadcast.apublish(round_id, answered_message(*counts)))
+    async def _offer_count(self, round_id: int) -> None:
+        """Offer the round's newest count to the gate until it is published or shown already."""
+        while True:
+            counts = self._count_retry[round_id]
+            try:
+                decision = await self._gate.offer(round_id, counts)
+            except Exception:
+                logger.exception("round %s: the answered count was not published", round_id)
+                self._count_retry.pop(round_id, None)
+                return
+            if decision.action == "retry":
+                await asyncio.sleep(decision.delay)
+                continue
+            if decision.counts is not None:
+                await broadcast.apublish(round_id, answered_message(*decision.counts))
+            if self._count_retry.get(round_id) == counts:
+                del self._count_retry[round_id]
+                return
+            # a newer count arrived while this one was offered: offer that one too
 
     def _spawn(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -17,7 +17,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from quiz import batching, frames, metrics, protocol
+from quiz import batching, frames, metrics, protocol, transport
 from quiz.engine.clock import from_epoch_ms
 from quiz.engine.rounds import IllegalTransition
 from quiz.engine.throttle import FrameBucket, Verdict
@@ -49,7 +49,8 @@ class QuizConsumer(AsyncWebsocketConsumer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.sink: Sink | None = None
+        self.sink: Sink | None = None  # subscribed to a round
+        self.outlet: Sink | None = None  # where every frame to this socket goes, under the send cap
         self.round_id: int | None = None
         limits = settings.QUIZ
         self.bucket = FrameBucket.full(
@@ -68,16 +69,25 @@ class QuizConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"no handler for {message['type']}")
         await handler(message)
 
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        # A client that breaks the rules (a frame over the server's message size) gets a close code.
+        transport.close_on_failure(self.base_send)
+        await super().websocket_connect(message)
+
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        if not self.closed_by_server and not (self.sink is not None and self.sink.dropped):
+        if not self.closed_by_server and not (self.outlet is not None and self.outlet.dropped):
             metrics.socket_closed(message.get("code"), by="client")
         await self.disconnect(message.get("code"))
         raise StopConsumer()
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        # Frames that arrive while the close is under way are not read: there is nobody to answer.
+        self.closing = True
         if not self.closed_by_server:
             self.closed_by_server = True
             metrics.socket_closed(code if type(code) is int else 1000, by="server")
+        if self.outlet is not None:
+            await self.outlet.flushed()  # the error frame saying why goes out before the close
         await super().close(code=code, reason=reason)
 
     async def disconnect(self, code: int | None) -> None:
@@ -89,11 +99,16 @@ class QuizConsumer(AsyncWebsocketConsumer):
     def version(self) -> int | None:
         return self.sink.version if self.sink is not None else None
 
-    async def send_frame(self, frame: dict[str, Any]) -> None:
-        """A reply on this socket: written straight to the connection where broadcasts are (daphne)."""
-        text = frames.dumps(frame)
-        if self.sink is None or not self.sink.reply(text):
-            await self.send(text_data=text)
+    def _outlet(self) -> Sink:
+        if self.outlet is None:
+            self.outlet = Sink(self.base_send, self.audience, on_close=self.kicked, on_overflow=self.too_slow)
+        return self.outlet
+
+    async def send_frame(self, frame: dict[str, Any], text: str | None = None) -> None:
+        """Reply on this socket (``text``: the frame's JSON, when already built), under the send cap."""
+        if self.closing:
+            return
+        self._outlet().reply(text if text is not None else frames.dumps(frame))
 
     async def refuse(self, exc: Any, ref: str | None = None) -> None:
         await self.send_frame(frames.error_frame(exc, version=self.version, ref=ref))
@@ -104,16 +119,17 @@ class QuizConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_FOR.get(exc.code, protocol.CLOSE_FORBIDDEN))
 
     async def subscribe(self, round_id: int, contestant_id: int | None = None) -> None:
+        """Attach this socket's outlet to the round's broadcasts (one writer per socket keeps the order)."""
         self.round_id = round_id
-        self.sink = Sink(
-            self.base_send, self.audience, contestant_id, on_close=self.kicked, on_overflow=self.too_slow
-        )
+        self.sink = self._outlet()
+        self.sink.contestant_id = contestant_id
+        self.sink.backlog.clear()  # of an attempt that failed after subscribing
         await get_hub().attach(round_id, self.sink)
 
     async def go_live(self, snapshot: dict[str, Any], text: str | None = None) -> None:
         """Send the snapshot (or ``text``, its JSON), then the events that arrived while it was read."""
         assert self.sink is not None
-        await self.send(text_data=text if text is not None else frames.dumps(snapshot))
+        await self.send_frame(snapshot, text)
         await self.sink.go_live(snapshot["version"])
         round_ = snapshot["round"]
         question = round_.get("question")
@@ -130,7 +146,7 @@ class QuizConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.closing:
-            return  # closed for flooding; frames still queued behind the close are not read
+            return  # closing (flooding, or refused); frames still queued behind the close are not read
         verdict = self.bucket.take(time.monotonic())
         if verdict is not Verdict.ACCEPT:
             await self.refuse(
@@ -141,7 +157,6 @@ class QuizConsumer(AsyncWebsocketConsumer):
                 )
             )
             if verdict is Verdict.CLOSE:
-                self.closing = True
                 logger.info("closing a %s socket that kept flooding", self.audience)
                 await self.close(code=protocol.CLOSE_FLOODING)
             return

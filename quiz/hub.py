@@ -121,6 +121,15 @@ class Sink:
                 self.backlog.append((version, frame))
             return
         self.version = max(self.version, version)
+        self._put(frame)
+
+    def reply(self, text: str) -> None:
+        """Send the socket's own reply (a snapshot, an ack, a pong, an error) now, live or not, under the
+        same cap as broadcasts: a client that sends and never reads cannot grow the server either."""
+        if not self.dropped:
+            self._put(Frame(text))
+
+    def _put(self, frame: Frame) -> None:
         if self._direct is not None:
             outcome = self._direct.write(frame.wire)
             if not outcome:  # transport.SENT, the usual case, tested first and cheaply
@@ -142,20 +151,6 @@ class Sink:
             self._outbox.append(frame)
             return
         self._start_send(frame)
-
-    def reply(self, text: str) -> bool:
-        """Write the socket's own reply (ack, pong, error) by the same path as its broadcasts, in order
-        with them and under the same cap. False: send it by the ASGI send instead (no fast path, not live
-        yet, or frames of ours still queued there)."""
-        if self.dropped:
-            return True  # the connection is being dropped: nothing more goes to it
-        if self._direct is None or not self.live or self._drainer is not None or self._outbox:
-            return False
-        outcome = self._direct.write(transport.text_frame(text))
-        if outcome == transport.OVER_CAP:
-            self._overflow()
-            return True
-        return outcome == transport.SENT
 
     def _start_send(self, frame: Frame) -> None:
         """Run the ASGI send up to its first wait; only a send that really waits gets a task."""
@@ -257,6 +252,7 @@ class RoundChannel:
         # after a Redis outage (quiz.broadcast.Outbox) reaches each socket once, and never after a newer one.
         self.recent_ids: deque[str] = deque(maxlen=RECENT_IDS)
         self.delivered_version = 0
+        self.answered_shown: tuple[int, int] = (-1, -1)  # (question, count) of the last answered count
 
     def add(self, sink: Sink) -> None:
         self.sinks.add(sink)
@@ -306,6 +302,13 @@ class RoundChannel:
             if message.get("echo") and version < self.delivered_version:
                 return
             self.recent_ids.append(message_id)
+        answered = message.get("answered")
+        if answered is not None:
+            question, count = answered
+            shown_question, shown = self.answered_shown
+            if question == shown_question and count < shown:
+                return  # overtaken by a higher count for the same question: screens never count down
+            self.answered_shown = (question, count)
         self.delivered_version = max(self.delivered_version, version)
         frames: dict[str, str | list[str]] = message.get("frames") or {}
         personal: dict[str, str] = message.get("personal") or {}

@@ -112,16 +112,48 @@ class DaphneWriter:
 def daphne_writer(send: Callable[..., Any], cap_bytes: int, audience: str) -> DaphneWriter | None:
     """The fast path for a socket whose ASGI ``send`` is ``send``, or None to use ``send`` itself.
 
-    Called once per socket when it subscribes; the first socket of each audience in a process logs which
-    path it takes. Host consoles pass through Channels' session middleware, whose ``send`` may save the
-    session: they keep the ASGI send (a round has one or two).
+    Called once per socket, when it is first sent something; the first socket of each audience in a
+    process logs which path it takes. Host consoles pass through Channels' session middleware, whose
+    ``send`` saves the session only on HTTP responses: for WebSocket frames it is daphne's own, so they
+    take the fast path too (and with it the cap on unsent output).
     """
-    protocol, reason = _daphne_protocol(send)
+    protocol, reason = _daphne_protocol(unwrap_session_send(send))
     if protocol is None:
         report(f"{FALLBACK} for {audience} sockets, because {reason}")
         return None
     report(f"{FAST_PATH} for {audience} sockets ({versions()})")
     return DaphneWriter(protocol, cap_bytes)
+
+
+def unwrap_session_send(send: Callable[..., Any]) -> Callable[..., Any]:
+    """The server's ``send`` behind Channels' session middleware, or ``send`` itself.
+
+    ``channels.sessions.InstanceSessionWrapper.send`` saves the session before an ``http.response.start``
+    and passes every other message to the server's ``send`` unchanged."""
+    sessions = sys.modules.get("channels.sessions")
+    owner = getattr(send, "__self__", None)
+    if (
+        sessions is not None
+        and isinstance(owner, sessions.InstanceSessionWrapper)
+        and getattr(send, "__func__", None) is sessions.InstanceSessionWrapper.send
+        and callable(getattr(owner, "real_send", None))
+    ):
+        return owner.real_send
+    return send
+
+
+def close_on_failure(send: Callable[..., Any]) -> bool:
+    """Make daphne close a failing connection with a close frame instead of dropping it.
+
+    autobahn, under daphne, drops the TCP connection when a client breaks the rules: a frame over the
+    server's message size, for instance, reaches the client as 1006 with no reason. With ``failByDrop``
+    off it sends the close code (1009 for a message too big) and drops the connection only if the client
+    does not answer within the close handshake timeout. True when daphne's connection was found."""
+    protocol, _ = _daphne_protocol(unwrap_session_send(send))
+    if protocol is None or not hasattr(protocol, "failByDrop"):
+        return False
+    protocol.failByDrop = False
+    return True
 
 
 def _daphne_protocol(send: Callable[..., Any]) -> tuple[Any | None, str]:

@@ -187,7 +187,9 @@ def answers_record(batch: Sequence[PendingAnswer]) -> BatchResult:
 def answered_message(version: int, question: int, answered: int, participants: int) -> dict[str, Any]:
     """How many have answered the current question, for hosts and displays."""
     frame = frames.answered_frame(version, question, answered, participants)
-    return broadcast.round_message(version=version, frames={"host": frame, "display": frame})
+    message = broadcast.round_message(version=version, frames={"host": frame, "display": frame})
+    message["answered"] = [question, answered]  # hubs never deliver a lower count after a higher one
+    return message
 
 
 aanswers_record = database_sync_to_async(answers_record)

@@ -41,15 +41,16 @@ RSS_GROWTH_LIMIT_KB = 16 * 1024
 class StalledPhone:
     """A WebSocket client on a plain socket: it reads only when told to, through websockets' sans-I/O."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, path: str = "/ws/play/", cookie: str | None = None) -> None:
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
         self.sock.connect(("127.0.0.1", port))
         self.sock.settimeout(5)
-        self.protocol = ClientProtocol(
-            parse_uri(f"ws://127.0.0.1:{port}/ws/play/"), origin="http://localhost"
-        )
-        self.protocol.send_request(self.protocol.connect())
+        self.protocol = ClientProtocol(parse_uri(f"ws://127.0.0.1:{port}{path}"), origin="http://localhost")
+        request = self.protocol.connect()
+        if cookie:
+            request.headers["Cookie"] = cookie
+        self.protocol.send_request(request)
         self._flush()
         while self.protocol.handshake_exc is None and not self._handshaken():
             self._read()
