@@ -158,6 +158,21 @@ class RegistrationJoinPolicy:
         allowed = match_team_ids(round_)
         return allowed is None or card.team_id in allowed
 
+    def on_court(self, round_, card: CodeCard) -> bool:
+        """In a match's round only the players on court play: the team's members, less those a recorded
+        substitution took off, plus the substitutes it brought on (within the stage's cap, which
+        ``substitution_record`` keeps)."""
+        match = Match.objects.filter(round=round_).only("id").first()
+        if match is None:
+            return True
+        changes = Substitution.objects.filter(match=match, team_id=card.team_id)
+        if changes.filter(player_out_id=card.registration_id).exists():
+            return changes.filter(player_in_id=card.registration_id).exists()
+        if changes.filter(player_in_id=card.registration_id).exists():
+            return True
+        role = Registration.objects.filter(pk=card.registration_id).values_list("role", flat=True).first()
+        return role != Registration.Role.SUBSTITUTE
+
 
 def team_results(round_id: int) -> dict[int, dict[str, int]]:
     """Each team's score (the stage's aggregate of member scores) and total time on correct answers; for a
@@ -267,7 +282,11 @@ def match_result_correct(*, match: Match, result: Mapping[str, Any], actor, reas
 def substitution_record(
     *, match: Match, team: Team, player_out, player_in, actor, reason: str = ""
 ) -> Substitution:
-    """A substitute replaces a member for this match; refused past the stage's cap or for outsiders."""
+    """A substitute replaces a member for this match; refused past the stage's cap or for outsiders.
+
+    From then on the substitute may join the match's round with their code and the member may not join
+    it. A member who had joined stays in the round with the answers they gave (their points count for
+    the team); the host removes them (``kick``) if they are to stop answering."""
     stage = match.bracket.stage
     if team.id not in match.teams:
         raise MatchError("team_not_in_match", "that team does not play this match")

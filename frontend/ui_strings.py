@@ -39,6 +39,7 @@ ERRORS = {
     "not_joined": _("Join the round first."),
     "kicked": _("The host removed you from this round."),
     "not_in_match": _("Your team does not play in this match."),
+    "not_on_court": _("Substitutes join once the host has recorded the substitution."),
     # answering
     "too_late": _("Too late: the question had already closed."),
     "paused": _("The clock is paused. Answer when it runs again."),

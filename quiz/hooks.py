@@ -6,9 +6,11 @@ through this module, and the competition app registers its answers in ``Competit
 
 - ``host_rule``: who may host a round (and which rounds a user hosts). With nothing registered only
   active superusers may.
-- ``join_policy``: what a contestant code names in a round's competition (a ``CodeCard``) and whether
-  that card may join this round (a match's round admits only the match's teams). With nothing
-  registered no code is known, so only nickname joins work.
+- ``join_policy``: what a contestant code names in a round's competition (a ``CodeCard``), whether
+  that card may join this round (a match's round admits only the match's teams) and whether its player
+  is on court (a match's round admits only the players on court: the team's members, less those a
+  substitution took off, plus the substitutes it brought on). With nothing registered no code is
+  known, so only nickname joins work.
 - ``round_finished``: a Django signal sent with ``round_id`` once a round's finish has committed and
   the write of its final standings was attempted, whatever happened to that write and to the frames.
   If the write failed, it is sent again when the standings are repaired
@@ -52,6 +54,8 @@ class JoinPolicy(Protocol):
 
     def may_join(self, round_: Any, card: CodeCard) -> bool: ...
 
+    def on_court(self, round_: Any, card: CodeCard) -> bool: ...
+
 
 def _active(user: Any) -> bool:
     return bool(user) and user.is_authenticated and user.is_active
@@ -74,6 +78,9 @@ class NoCodes:
         return None
 
     def may_join(self, round_: Any, card: CodeCard) -> bool:
+        return True
+
+    def on_court(self, round_: Any, card: CodeCard) -> bool:
         return True
 
 
@@ -116,6 +123,12 @@ def code_card(round_: Any, code: str) -> CodeCard | None:
 
 def may_join(round_: Any, card: CodeCard) -> bool:
     return registry.join_policy.may_join(round_, card)
+
+
+def on_court(round_: Any, card: CodeCard) -> bool:
+    """Whether the card's player may play this round now (a policy without the rule: everyone may)."""
+    rule = getattr(registry.join_policy, "on_court", None)
+    return True if rule is None else rule(round_, card)
 
 
 def send_round_finished(round_id: int) -> None:

@@ -134,6 +134,8 @@ def _join_with_code(round_: Round, code: str) -> Joined:
     contestant = Contestant.objects.filter(round=round_, registration_id=card.registration_id).first()
     if contestant is not None:  # joining again with one's code is a resume
         refuse_if_kicked(contestant)
+    elif not hooks.on_court(round_, card):
+        raise QuizError("not_on_court", "a substitute plays once the host has recorded the substitution")
     else:
         name = nicknames.normalise(card.name)[: nicknames.MAX_LENGTH]
         contestant = _create_contestant(

@@ -249,3 +249,51 @@ def test_a_match_round_whose_process_died_after_the_finish_gets_its_result_at_th
     semi.refresh_from_db()
     assert semi.result["scores"][str(teams[3].id)]["score"] > semi.result["scores"][str(teams[0].id)]["score"]
     assert teams[3].id in Match.objects.get(bracket=bracket, code="W2-1").teams
+
+
+def test_only_the_players_on_court_join_a_match_round_and_a_substitute_only_once_recorded(knockout):
+    # given a semi-final round between teams 1 and 4, each with two members and a substitute
+    stage, teams, host = knockout
+    bracket = bracket_create(stage=stage, name="北京", teams=teams)
+    semi = Match.objects.get(bracket=bracket, code="W1-1")
+    round_ = match_start(match=semi, questions=[QuestionFactory(correct=[1])])
+    contestant_join(pin=round_.pin, code="T1M0")
+
+    # when team 1's substitute joins before the host records a substitution
+    with pytest.raises(QuizError) as refused:
+        contestant_join(pin=round_.pin, code="T1S")
+
+    # then it is refused with the documented code, and the team still has only its members
+    assert refused.value.code == "not_on_court"
+
+    # and once the host records the substitution (T1M1 off, T1S on) the substitute joins, T1M1 may not
+    substitution_record(
+        match=semi,
+        team=teams[0],
+        player_out=Registration.objects.get(code="T1M1"),
+        player_in=Registration.objects.get(code="T1S"),
+        actor=host,
+    )
+    assert contestant_join(pin=round_.pin, code="T1S").contestant_id
+    with pytest.raises(QuizError) as off:
+        contestant_join(pin=round_.pin, code="T1M1")
+    assert off.value.code == "not_on_court"
+    # a member still on court joins again as before, and the other team's substitute is still out
+    assert contestant_join(pin=round_.pin, code="T1M0").contestant_id
+    with pytest.raises(QuizError) as other:
+        contestant_join(pin=round_.pin, code="T4S")
+    assert other.value.code == "not_on_court"
+    players = Round.objects.get(pk=round_.id).contestants.filter(team=teams[0]).count()
+    assert players == 2  # never more than the team's members on court
+
+
+def test_a_substitute_joins_an_open_round_that_is_not_a_match(knockout):
+    stage, _, _ = knockout
+    round_ = rounds.round_create(
+        competition=stage.competition,
+        title="练习",
+        questions=[QuestionFactory()],
+        join_mode=Round.JoinMode.REGISTERED,
+    )
+
+    assert contestant_join(pin=round_.pin, code="T2S").contestant_id

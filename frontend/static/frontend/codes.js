@@ -72,6 +72,7 @@ export const ERROR = Object.freeze({
   not_in_match: "not_in_match",
   not_invited: "not_invited",
   not_joined: "not_joined",
+  not_on_court: "not_on_court",
   not_served: "not_served",
   not_signed_in: "not_signed_in",
   nothing_to_close: "nothing_to_close",
