@@ -9,6 +9,7 @@ urlpatterns = [
     path("display/<str:pin>/", views.display, name="display"),
     path("host/", views.host_rounds, name="host-rounds"),
     path("host/rounds/<int:round_id>/", views.host_console, name="host-console"),
+    path("host/rounds/<int:round_id>/results.xlsx", views.host_results_xlsx, name="host-results-xlsx"),
     path("finals/<int:final_id>/host/", views.final_host, name="final-host"),
     path("finals/screen/<str:pin>/", views.final_screen, name="final-screen"),
     path("finals/team/<str:token>/", views.final_team, name="final-team"),

@@ -3,12 +3,13 @@
 import segno
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from quiz import selectors
 from quiz.models import Round
+from quiz.results import results_xlsx
 from quiz.services.snapshots import display_final
 
 
@@ -68,8 +69,23 @@ def host_console(request, round_id: int):
             "join_url": join_url(request, round_.pin),
             "display_url": request.build_absolute_uri(reverse("display", args=[round_.pin])),
             "stage_url": _match_stage_url(round_),
+            "results_url": reverse("host-results-xlsx", args=[round_.id]),
         },
     )
+
+
+@login_required
+def host_results_xlsx(request, round_id: int):
+    """The round's results as an XLSX workbook, for whoever may host it (the competition's rule)."""
+    round_ = get_object_or_404(Round.objects.select_related("competition"), pk=round_id)
+    if not selectors.user_can_host(request.user, round_):
+        raise PermissionDenied("you do not have host rights for this competition")
+    response = HttpResponse(
+        results_xlsx(round_.id),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="round-{round_.id}-results.xlsx"'
+    return response
 
 
 def _match_stage_url(round_) -> str | None:
