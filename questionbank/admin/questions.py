@@ -276,7 +276,11 @@ class QuestionAdmin(WorkflowAdmin, CompareVersionAdmin):
         }
         if request.GET.get("frame"):
             revealed = request.GET.get("frame") == "reveal"
-            context.update(revealed=revealed, judged=question.kind == QuestionKind.JUDGED)
+            context.update(
+                revealed=revealed,
+                judged=question.kind == QuestionKind.JUDGED,
+                typed=question.kind in (QuestionKind.SHORT, QuestionKind.NUMERICAL),
+            )
             response = TemplateResponse(request, "admin/questionbank/preview_phone.html", context)
             response["X-Frame-Options"] = "SAMEORIGIN"  # shown in an iframe of the preview page
             return response

@@ -276,3 +276,23 @@ def test_live_rounds_do_not_draw_or_accept_typed_questions_yet():
     assert "short" not in DRAWABLE_KINDS and "numerical" not in DRAWABLE_KINDS
     with pytest.raises(QuizError, match=question.key):
         round_create(competition=CompetitionFactory(), title="t", questions=[question])
+
+
+@pytest.mark.django_db
+def test_the_phone_preview_gives_numbers_a_number_keypad_and_reveals_the_answer(client):
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(Group.objects.get(name="Question editors"))
+    client.force_login(editor)
+    sound = QuestionFactory(
+        kind="numerical", choices=[], correct=[], numeric_value=340, tolerance=5, unit="m/s", stem="声速？"
+    )
+    capital = QuestionFactory(kind="short", choices=[], correct=[], accepted_answers=["北京", "北京市"])
+
+    def page(question, frame):
+        url = reverse("admin:questionbank_question_preview", args=[question.pk])
+        return client.get(url, {"frame": frame}).content.decode()
+
+    assert 'inputmode="decimal"' in page(sound, "question") and "(m/s)" in page(sound, "question")
+    assert 'inputmode="text"' in page(capital, "question")
+    assert "340.0 ± 5.0 m/s" in page(sound, "reveal")
+    assert "北京 / 北京市" in page(capital, "reveal")
