@@ -441,7 +441,7 @@ def counted_questions(state: RoundState) -> Sequence[QuestionState]:
 
 
 # The round commands a host sends ({"type": <name>, ...}), in the order the console shows them. ``kick``
-# is also a host command but concerns a contestant, not the round's state: it is accepted in every phase.
+# and ``time_factor`` are host commands too but concern a contestant, not the round's state.
 ROUND_COMMANDS = (
     "open",
     "close",

@@ -31,7 +31,7 @@ from questionbank.services import exposure_record, latest_revision
 from quiz import boards, broadcast, frames, hooks, selectors
 from quiz.engine import rounds as engine
 from quiz.engine.clock import whole_ms
-from quiz.engine.rounds import Event, Phase, RoundState, Transition
+from quiz.engine.rounds import Event, Phase, QuestionState, RoundState, Transition
 from quiz.engine.scoring import ScoringRule
 from quiz.models import Round, RoundLog, RoundQuestion
 from quiz.protocol import HostCommand
@@ -364,9 +364,9 @@ def ensure_closed_if_due(round_id: int, now: datetime) -> None:
     round_ = Round.objects.only("phase", "current_index").get(pk=round_id)
     if round_.phase != Phase.OPEN or round_.current_index is None:
         return
-    q = RoundQuestion.objects.only("deadline", "paused_remaining_ms", "duration_ms", "time_factors").get(
-        round_id=round_id, position=round_.current_index
-    )
+    q = RoundQuestion.objects.only(
+        "position", "deadline", "paused_remaining_ms", "duration_ms", "time_factors"
+    ).get(round_id=round_id, position=round_.current_index)
     if deadline_missed(round_, q, now):
         round_close_if_due(round_id=round_id, now=now)
 
@@ -374,8 +374,14 @@ def ensure_closed_if_due(round_id: int, now: datetime) -> None:
 def deadline_missed(round_: Round, question: RoundQuestion | None, now: datetime) -> bool:
     if round_.phase != Phase.OPEN or question is None or question.paused_remaining_ms is not None:
         return False
-    closes_at = selectors.question_state(question).closes_at
-    return closes_at is not None and closes_at <= now
+    # Only the fields the close time needs (the deadline, the limit, the extended times) are read.
+    clock = QuestionState(
+        index=question.position,
+        duration=timedelta(milliseconds=question.duration_ms),
+        deadline=question.deadline,
+        time_factors=tuple((int(cid), int(percent)) for cid, percent in question.time_factors or ()),
+    )
+    return clock.closes_at is not None and clock.closes_at <= now
 
 
 def round_close_when_all_answered(*, round_id: int, question: int, now: datetime | None = None) -> bool:

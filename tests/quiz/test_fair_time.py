@@ -275,3 +275,21 @@ async def test_an_older_token_still_resumes_after_a_newer_one_was_issued(make_ro
 
     assert again.frame["me"]["nickname"] == "Ann"
     assert (await sync_to_async(contestant_resume)(token=newer)).contestant_id == again.contestant_id
+
+
+@sync_to_async
+def snapshots_after_the_standard_deadline(round_, user):
+    clock = Clock(round_, user)
+    joined_ = contestant_join(pin=round_.pin, nickname="Carol")
+    clock.command(-1, "time_factor", contestant=joined_.contestant_id, time_factor=200)
+    clock.command(0, "open", question=0)
+    during = contestant_resume(token=joined_.token, now=clock.at(30)).frame["round"]["phase"]
+    after = contestant_resume(token=joined_.token, now=clock.at(41)).frame["round"]["phase"]
+    return during, after
+
+
+async def test_a_missed_deadline_is_applied_only_after_the_last_contestants_own(make_round):
+    round_, user = await make_round(questions=2)
+
+    # a reconnect 30 s in finds the question still open for Carol (x2); one at 41 s finds it closed
+    assert await snapshots_after_the_standard_deadline(round_, user) == ("open", "closed")
