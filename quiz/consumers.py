@@ -8,6 +8,8 @@ service they call hops to a thread once and cleans up connections there.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
@@ -31,6 +33,7 @@ from quiz.services.snapshots import adisplay_snapshot, ahost_snapshot
 
 logger = logging.getLogger(__name__)
 
+CLOSE_FLUSH_SECONDS = 1.0
 REFUSALS = (ProtocolError, QuizError, IllegalTransition)
 CLOSE_FOR = {
     "unauthenticated": protocol.CLOSE_UNAUTHENTICATED,
@@ -86,8 +89,11 @@ class QuizConsumer(AsyncWebsocketConsumer):
         if not self.closed_by_server:
             self.closed_by_server = True
             metrics.socket_closed(code if type(code) is int else 1000, by="server")
-        if self.outlet is not None:
-            await self.outlet.flushed()  # the error frame saying why goes out before the close
+        if self.outlet is not None and not self.outlet.dropped:
+            # The error frame saying why goes out before the close; a client that reads nothing does not
+            # hold the close up for long.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.outlet.flushed(), CLOSE_FLUSH_SECONDS)
         await super().close(code=code, reason=reason)
 
     async def disconnect(self, code: int | None) -> None:
