@@ -40,25 +40,29 @@ class Decision:
 
 @dataclass(slots=True)
 class LocalGate:
-    """The gate in one process's memory (the embedded default). ``now`` is a monotonic time in seconds."""
+    """The gate in one process's memory (the embedded default). ``now`` is a monotonic time in seconds.
+
+    It keeps three small entries per round: when its window opens again, the highest count offered for
+    its newest question and the count published for it (a round's questions only move forward)."""
 
     window: float
     _open_at: dict[int, float] = field(default_factory=dict)  # round -> when the gate opens again
-    _best: dict[tuple[int, int], Counts] = field(default_factory=dict)  # (round, question) -> highest
-    _published: dict[tuple[int, int], int] = field(default_factory=dict)  # (round, question) -> count
+    _best: dict[int, Counts] = field(default_factory=dict)  # round -> highest of its newest question
+    _published: dict[int, tuple[int, int]] = field(default_factory=dict)  # round -> (question, count)
 
     def offer(self, round_id: int, counts: Counts, now: float) -> Decision:
-        key = (round_id, counts[1])
-        best = self._best.get(key)
-        if best is None or counts[2] > best[2]:
-            best = self._best[key] = counts
-        if self._published.get(key, -1) >= best[2]:
+        best = self._best.get(round_id)
+        if best is not None and counts[1] < best[1]:
+            return Decision("none")  # a late count of an earlier question: the screens have moved on
+        if best is None or counts[1] > best[1] or counts[2] > best[2]:
+            best = self._best[round_id] = counts
+        if self._published.get(round_id, (-1, -1)) >= (best[1], best[2]):
             return Decision("none")
         opens = self._open_at.get(round_id, 0.0)
         if now < opens:
             return Decision("retry", delay=opens - now)
         self._open_at[round_id] = now + self.window
-        self._published[key] = best[2]
+        self._published[round_id] = (best[1], best[2])
         return Decision("publish", best)
 
 

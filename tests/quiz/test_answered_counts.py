@@ -34,6 +34,7 @@ LOCAL = [
     (0.65, 3, 0, Decision("publish", counts(3))),
     (0.70, 1, 1, Decision("retry", delay=0.25)),  # the next question: its own count, the round's window
     (0.95, 1, 1, Decision("publish", counts(1, question=1))),
+    (1.30, 9, 0, Decision("none")),  # a late count of the previous question: screens have moved on
 ]
 
 
