@@ -66,9 +66,15 @@ class LocalGate:
         return Decision("publish", best)
 
 
-# KEYS: the round's gate, the question's hash. ARGV: version, question, answered, participants, window ms,
-# ttl ms. Returns {1, version, question, answered, participants} to publish, {2, ms} to retry, {0}: shown.
+# KEYS: the round's gate, the question's hash, the round's newest question. ARGV: version, question,
+# answered, participants, window ms, ttl ms. Returns {1, version, question, answered, participants} to
+# publish, {2, ms} to retry, {0}: shown already (or a late count of an earlier question).
 _OFFER = """
+local newest = tonumber(redis.call('GET', KEYS[3]) or '-1')
+if tonumber(ARGV[2]) < newest then
+  return {0}
+end
+redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[6])
 local best = tonumber(redis.call('HGET', KEYS[2], 'answered') or '-1')
 if tonumber(ARGV[3]) > best then
   redis.call('HSET', KEYS[2], 'version', ARGV[1], 'question', ARGV[2], 'answered', ARGV[3],
@@ -102,7 +108,7 @@ class RedisGate:
 
     def keys(self, round_id: int, question: int) -> list[str]:
         base = f"{self.prefix}:answered:{{round:{round_id}}}"  # one cluster slot per round
-        return [f"{base}:gate", f"{base}:q{question}"]
+        return [f"{base}:gate", f"{base}:q{question}", f"{base}:newest"]
 
     async def offer(self, round_id: int, counts: Counts) -> Decision:
         version, question, answered, participants = counts

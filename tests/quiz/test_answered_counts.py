@@ -74,6 +74,9 @@ async def test_two_processes_sharing_redis_publish_once_per_window_and_never_low
         assert (late.action, late.counts) == ("publish", counts(6))
         again = await second.offer(9, counts(6))
         assert again.action == "none"
+        # and once the next question has a count, a late one of the previous question is never shown
+        assert (await second.offer(9, counts(1, question=1))).action in {"publish", "retry"}
+        assert (await first.offer(9, counts(9))).action == "none"
         for gate in (first, second):
             await gate.client.aclose()
 
