@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from competition.models import District, Division
 from competition.online.engine.rules import parse_rules
-from competition.online.models import Attempt, Contestant, KeyGroup, Mode, OnlineStage
+from competition.online.models import Attempt, Contestant, KeyGroup, Mode, OnlineStage, Qualifier
 from competition.online.services.attempts import Served, local_day, rules_of
 from competition.online.svg import profile_chart
 
@@ -58,6 +58,11 @@ def dashboard(contestant: Contestant) -> dict[str, Any]:
         "selftest": selftest,
         "selftests_left": max(rules.selftest.attempts - mine.filter(mode=Mode.SELFTEST).count(), 0),
         "rank": rank_of(contestant),
+        "invitations": list(
+            Qualifier.objects.filter(contestant=contestant, status=Qualifier.Status.INVITED).select_related(
+                "district"
+            )
+        ),
     }
 
 

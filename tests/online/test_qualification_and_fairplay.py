@@ -263,3 +263,27 @@ def test_the_organiser_page_is_refused_to_other_users(client, stage):
 
     client.force_login(UserFactory())
     assert client.get(reverse("online:organiser", args=[stage.slug])).status_code == 403
+
+
+def test_an_invited_contestant_sees_the_invitation_and_accepts_it_on_the_page(client, stage, sms):
+    (a,) = districts(stage, 1)
+    person = make_contestant(stage, 1, district=a)
+    finished(person, points=5, when=timezone.now() - timedelta(minutes=1))
+    run = qualification.qualification_run(
+        stage=stage, rule="points", per_district=1, members=4, cutoff=timezone.now()
+    )
+    qualification.qualifiers_invite(run=run, base_url="http://testserver/")
+    session = client.session
+    session["online_contestant"] = person.pk
+    session.save()
+    home = client.get(reverse("online:home", args=[stage.slug])).content.decode()
+    token = Qualifier.objects.get().token
+    assert 'data-testid="invited"' in home and token in home
+    url = reverse("online:invitation", args=[stage.slug, token])
+    page = client.post(url, {"answer": "accept"})
+    assert page.status_code == 200 and page.context["invite"].status == "accepted"
+    assert Registration.objects.get().team.district == a
+    assert (
+        client.get(reverse("online:invitation", args=[stage.slug, "not-a-token"])).context["code"]
+        == "not_invited"
+    )

@@ -203,6 +203,10 @@ def contestant_data(contestant: Contestant) -> dict[str, Any]:
             for s in contestant.duel_seats.select_related("duel")
         ],
         "devices": list(contestant.devices.values("device", "first_seen", "last_seen")),
+        "invitations": [
+            {"district": q.district.name, "rank": q.rank, "figures": q.figures, "status": q.status}
+            for q in contestant.qualifications.select_related("district")
+        ],
     }
 
 
