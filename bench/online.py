@@ -48,7 +48,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.bank import median_ms, say
-from bench.scratch import pg_recreate
+from bench.scratch import PG_ADMIN_URL, pg_recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -283,6 +283,18 @@ def populate(n: int, answers: int, rng: random.Random) -> dict:
     }
 
 
+def pg_url(name: str) -> str:
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def reused() -> dict:
+    from competition.online.models import Answer, Contestant, OnlineStage
+
+    stage = OnlineStage.objects.get(slug="bench")
+    registered = Contestant.objects.filter(stage=stage).count()
+    return {"stage": stage, "registered": registered, "answers": Answer.objects.count(), "populate_s": None}
+
+
 def time_reads(stage, repeat: int) -> dict[str, float]:
     from django.utils import timezone
 
@@ -313,6 +325,9 @@ def time_reads(stage, repeat: int) -> dict[str, float]:
         "rank_of": lambda: selectors.rank_of(someone),
         "qualification_points": lambda: qualifiers_compute(
             stage=stage, rule="points", per_district=6, cutoff=cutoff
+        ),
+        "qualification_points_past_cutoff": lambda: qualifiers_compute(
+            stage=stage, rule="points", per_district=6, cutoff=cutoff - timedelta(days=1)
         ),
         "qualification_challenge": lambda: qualifiers_compute(
             stage=stage, rule="challenge", per_district=6, cutoff=cutoff
@@ -366,7 +381,8 @@ class Http:
             return status, {}
 
 
-async def play(port: int, cookie: str, stop: float, out: dict, baseline: bool) -> None:
+async def play(port: int, session: tuple[str, str], stop: float, out: dict, baseline: bool) -> None:
+    cookie, path = session
     client = Http(port, cookie)
     try:
         if baseline:
@@ -377,9 +393,7 @@ async def play(port: int, cookie: str, stop: float, out: dict, baseline: bool) -
                 if status == 200:
                     out["acked"] += 1
             return
-        status, reply = await client.request("POST", "/online/bench/daily/", b"")
-        path = reply.get("location", "")
-        while time.perf_counter() < stop and path:
+        while time.perf_counter() < stop:
             status, served = await client.request("GET", path)
             if status != 200 or "question" not in served:
                 break
@@ -400,23 +414,28 @@ async def play(port: int, cookie: str, stop: float, out: dict, baseline: bool) -
             client.writer.close()
 
 
-def sessions_for(stage, count: int) -> list[str]:
+def sessions_for(stage, count: int) -> list[tuple[str, str]]:
+    """``count`` signed-in contestants with today's daily set started (untimed): (cookie, attempt path)."""
     from importlib import import_module
 
     from django.conf import settings
 
     from competition.online.models import Attempt, Contestant
+    from competition.online.services.attempts import daily_start
 
     store = import_module(settings.SESSION_ENGINE).SessionStore
-    people = list(Contestant.objects.filter(stage=stage).order_by("?").values_list("id", flat=True)[:count])
-    Attempt.objects.filter(contestant_id__in=people, mode="daily", day=datetime.now(UTC).date()).delete()
-    cookies = []
-    for pk in people:
+    people = list(Contestant.objects.filter(stage=stage).order_by("?")[:count])
+    Attempt.objects.filter(contestant__in=people, mode="daily", day=datetime.now(UTC).date()).delete()
+    sessions = []
+    for person in people:
         session = store()
-        session["online_contestant"] = pk
+        session["online_contestant"] = person.pk
         session.create()
-        cookies.append(f"sessionid={session.session_key}; csrftoken={CSRF}")
-    return cookies
+        attempt = daily_start(contestant=person)
+        sessions.append(
+            (f"sessionid={session.session_key}; csrftoken={CSRF}", f"/online/bench/attempts/{attempt.pk}/")
+        )
+    return sessions
 
 
 def free_port() -> int:
@@ -471,7 +490,7 @@ def stop_servers(servers: list[subprocess.Popen]) -> None:
             server.kill()
 
 
-async def run_load(ports: list[int], cookies: list[str], duration: float, baseline: bool) -> dict:
+async def run_load(ports: list[int], cookies: list[tuple[str, str]], duration: float, baseline: bool) -> dict:
     out = {"lat": [], "errors": [], "acked": 0}
     stop = time.perf_counter() + duration
     started = time.perf_counter()
@@ -530,12 +549,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the database the last run loaded (migrated, not reloaded)"
+    )
     args = parser.parse_args(argv)
 
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
     env = {
         **os.environ,
-        "DATABASE_URL": pg_recreate(PG_DB),
+        "DATABASE_URL": pg_url(PG_DB) if args.reuse else pg_recreate(PG_DB),
         "REDIS_URL": redis_url,
         "CHANNEL_PREFIX": "jjjonlinebench",
         "DJANGO_SETTINGS_MODULE": "bench.online_settings",
@@ -555,8 +577,12 @@ def main(argv: list[str] | None = None) -> None:
 
     say("migrating the scratch database")
     call_command("migrate", verbosity=0, interactive=False)
-    say(f"creating {args.contestants:,} contestants and {args.answers:,} answers")
-    made = populate(args.contestants, args.answers, random.Random(args.seed))
+    if args.reuse:
+        made = reused()
+        say(f"reusing {made['registered']:,} contestants and {made['answers']:,} answers")
+    else:
+        say(f"creating {args.contestants:,} contestants and {args.answers:,} answers")
+        made = populate(args.contestants, args.answers, random.Random(args.seed))
     say(f"  loaded in {made['populate_s']} s; timing the boards and the qualifier list")
     timings = time_reads(made["stage"], args.repeat)
     load = sustained(made["stage"], args, env)

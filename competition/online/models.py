@@ -121,6 +121,13 @@ class Contestant(models.Model):
                 name="online_board_group",
             ),
             models.Index("stage", "unit", models.F("points").desc(), name="online_board_unit"),
+            models.Index(
+                "stage",
+                "district",
+                models.F("challenge_best").desc(),
+                "challenge_best_ms",
+                name="online_challenge_district",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -195,6 +202,7 @@ class Attempt(models.Model):
             models.Index(fields=["contestant", "mode", "day"], name="online_attempt_day"),
             models.Index(fields=["fingerprint"], condition=~Q(fingerprint=""), name="online_fingerprint"),
             models.Index(fields=["mode", "finished_at"], name="online_attempt_finished"),
+            models.Index(fields=["finished_at"], name="online_attempt_finished_at"),
         ]
 
     def __str__(self) -> str:
@@ -269,7 +277,10 @@ class Duel(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["stage", "random_match", "phase"], name="online_duel_waiting")]
+        indexes = [
+            models.Index(fields=["stage", "random_match", "phase"], name="online_duel_waiting"),
+            models.Index(fields=["finished_at"], name="online_duel_finished_at"),
+        ]
 
     def __str__(self) -> str:
         return f"duel {self.code}"
