@@ -327,7 +327,7 @@ def time_reads(stage, repeat: int) -> dict[str, float]:
             stage=stage, rule="points", per_district=6, cutoff=cutoff
         ),
         "qualification_points_past_cutoff": lambda: qualifiers_compute(
-            stage=stage, rule="points", per_district=6, cutoff=cutoff - timedelta(days=1)
+            stage=stage, rule="points", per_district=6, cutoff=cutoff - timedelta(days=20)
         ),
         "qualification_challenge": lambda: qualifiers_compute(
             stage=stage, rule="challenge", per_district=6, cutoff=cutoff
@@ -566,7 +566,8 @@ def main(argv: list[str] | None = None) -> None:
         "SECRET_KEY": "bench-online-secret-key-bench-online-secret-key-0123456789",
         "LOG_LEVEL": "WARNING",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CONN_MAX_AGE": "60",
+        # a pool per process: without one, a burst opens a connection per request in flight
+        "DATABASE_POOL_MAX": os.environ.get("BENCH_POOL_MAX", "8"),
     }
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))

@@ -106,6 +106,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Consumer tests run the ORM in worker threads: an in-memory test database is not shared between them.
     # One file per test run, so runs side by side do not share it (pytest-django removes it afterwards).
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+elif int(env.str("DATABASE_POOL_MAX", default="") or 0):
+    # A connection pool per process (Django's, on psycopg_pool): each HTTP request runs in a thread of its
+    # own, so without a cap a burst of requests opens as many connections as there are requests in flight,
+    # past PostgreSQL's max_connections ("too many clients"). With the pool they wait for a free one.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(env.str("DATABASE_POOL_MAX")),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=30.0),
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
