@@ -306,3 +306,38 @@ def test_marking_with_nobody_answering_is_refused():
     with pytest.raises(FinalsError) as info:
         bq.mark(opened(), RULES, result=Mark.RIGHT, attempt=1, now=T0)
     assert info.value.code == "no_answer_to_mark"
+
+
+def test_a_buzz_received_before_the_decision_but_handled_after_it_takes_the_answer_if_it_pressed_first():
+    # given: b's buzz decided the order at T0 + 260; a's buzz had reached the server at T0 + 250 but its
+    # handling was queued behind the decision
+    q = press(opened(), "b", T0 + 100, received=T0 + 110).state
+    q = bq.settle(q, RULES, now=T0 + 300, bounds={}).state
+    assert (q.answerer, q.decided_at) == ("b", T0 + 260)
+    # when
+    step = press(q, "a", T0 + 60, received=T0 + 250)
+    # then: a pressed first and was received in time, so a answers
+    assert step.events == ("buzz.received", "buzz.corrected")
+    assert step.state.answerer == "a" and step.state.attempts == 1
+
+
+@pytest.mark.parametrize(
+    ("mapped", "received"),
+    [(T0 + 60, T0 + 261), (T0 + 120, T0 + 200)],
+    ids=["received-after-the-decision", "pressed-later"],
+)
+def test_a_buzz_after_the_decision_or_pressed_later_joins_the_queue_without_changing_the_answerer(
+    mapped, received
+):
+    q = press(opened(), "b", T0 + 100, received=T0 + 110).state
+    q = bq.settle(q, RULES, now=T0 + 300, bounds={}).state
+    step = press(q, "a", mapped, received=received)
+    assert step.events == ("buzz.received",) and step.state.answerer == "b"
+
+
+def test_a_decision_is_not_corrected_once_the_first_answer_is_marked():
+    q = press(opened(), "b", T0 + 100, received=T0 + 110).state
+    q = bq.settle(q, RULES, now=T0 + 300, bounds={}).state
+    q = bq.mark(q, RULES, result=Mark.WRONG, attempt=1, now=T0 + 1000).state  # closed: nobody else buzzed
+    with pytest.raises(FinalsError):
+        press(q, "a", T0 + 60, received=T0 + 250)

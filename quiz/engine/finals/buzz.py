@@ -37,6 +37,7 @@ class BuzzQuestion:
     answer_deadline: float | None = None
     attempts: int = 0  # answers given so far (the current one included)
     closed_reason: str = ""
+    decided_at: float | None = None  # when the buzz order was decided (the window's end)
 
     def valid_buzz(self, team: TeamId) -> Buzz | None:
         return next((b for b in self.buzzes if b.team == team and not b.early), None)
@@ -86,7 +87,24 @@ def press(q: BuzzQuestion, rules: BuzzerRules, *, buzz: Buzz, now: float) -> Ste
         return _early(q, rules, replace(buzz, seq=seq, early=True))
     buzz = replace(buzz, seq=seq, early=False)
     first = q.first_received if q.first_received is not None else buzz.received
-    return Step(replace(q, buzzes=(*q.buzzes, buzz), first_received=first), events=("buzz.received",))
+    new = replace(q, buzzes=(*q.buzzes, buzz), first_received=first)
+    corrected = _correct_decision(new)
+    if corrected is not None:
+        return Step(corrected, events=("buzz.received", "buzz.corrected"))
+    return Step(new, events=("buzz.received",))
+
+
+def _correct_decision(q: BuzzQuestion) -> BuzzQuestion | None:
+    """A buzz the server received before the decision but handled after it (its processing was queued
+    behind the decision) takes the first answer if it maps earlier than the chosen team: the order is by
+    press, and receipt before the window's end is what counts, not the order the server got round to them.
+    Only while the first answer is unmarked; None when nothing changes."""
+    if q.phase is not BuzzPhase.ANSWERING or q.attempts != 1 or q.decided_at is None:
+        return None
+    counted = [b for b in q.order() if b.received <= q.decided_at]
+    if not counted or counted[0].team == q.answerer:
+        return None
+    return replace(q, answerer=counted[0].team)
 
 
 def _early(q: BuzzQuestion, rules: BuzzerRules, buzz: Buzz) -> Step:
@@ -130,7 +148,7 @@ def settle(q: BuzzQuestion, rules: BuzzerRules, *, now: float, bounds: Mapping[T
     due = settle_due_at(q, rules, bounds=bounds)
     if due is None or now < due:
         return Step(q)
-    return _next_answerer(q, rules, now=now, event="buzz.winner")
+    return _next_answerer(replace(q, decided_at=due), rules, now=now, event="buzz.winner")
 
 
 def _next_answerer(q: BuzzQuestion, rules: BuzzerRules, *, now: float, event: str) -> Step:

@@ -50,6 +50,7 @@ def sub_to_data(sub: Any) -> dict[str, Any] | None:
             "answer_deadline": sub.answer_deadline,
             "attempts": sub.attempts,
             "closed_reason": sub.closed_reason,
+            "decided_at": sub.decided_at,
         }
     if isinstance(sub, TurnState):
         return {
@@ -98,6 +99,7 @@ def sub_from_data(d: dict[str, Any] | None) -> Any:
             answer_deadline=d["answer_deadline"],
             attempts=d["attempts"],
             closed_reason=d["closed_reason"],
+            decided_at=d.get("decided_at"),
         )
     if kind == "turns":
         return TurnState(
