@@ -238,3 +238,22 @@ async def test_the_host_socket_needs_host_rights_and_the_screen_a_final_pin(make
     assert await screen.connect()
     assert (await screen.expect("error"))["code"] == "wrong_pin"
     assert (await screen.next())["code"] == 4004
+
+
+async def test_the_host_edits_the_script_before_the_start_and_it_is_pinned_after(make_final):
+    made = await make_final(script=BUZZER_FIRST)
+    host, snapshot = await open_host(made["final"], made["user"])
+    assert snapshot["final"]["rule_version"] == 1
+    edited = {"segments": [{"kind": "buzzer", "rules": {"right": 20, "wrong": -20}}, {"kind": "judged"}]}
+    assert (await command(host, action="script", script=edited))["changed"] is True
+    frame = await host.expect("final", 3, events=["script.changed"])
+    assert frame["final"]["rule_version"] == 2 and [s["kind"] for s in frame["final"]["segments"]] == [
+        "buzzer",
+        "judged",
+    ]
+    bad = await host.request({"type": "command", "action": "script", "script": {"segments": []}}, "error")
+    assert bad["code"] == "script_invalid"
+    await command(host, action="start")
+    pinned = await host.request({"type": "command", "action": "script", "script": edited}, "error")
+    assert pinned["code"] == "script_pinned"
+    await host.close()
