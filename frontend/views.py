@@ -7,6 +7,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from competition.online.models import OnlineStage
+from competition.permissions import may_manage_competition
 from quiz import selectors
 from quiz.models import Round
 from quiz.results import results_xlsx
@@ -53,7 +55,12 @@ def display(request, pin: str):
 @login_required
 def host_rounds(request):
     rounds = selectors.rounds_hosted_by(request.user)
-    return render(request, "frontend/host_rounds.html", {"rounds": rounds})
+    online = [
+        stage
+        for stage in OnlineStage.objects.select_related("competition").order_by("-opens_on")[:20]
+        if may_manage_competition(request.user, stage.competition)
+    ]
+    return render(request, "frontend/host_rounds.html", {"rounds": rounds, "online_stages": online})
 
 
 @login_required

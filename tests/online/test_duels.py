@@ -10,6 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from competition.online.errors import OnlineError
+from competition.online.management.commands.demo_online import wrong_answer
 from competition.online.models import Contestant, Duel, DuelAnswer
 from competition.online.services import duels
 from questionbank.models import Question
@@ -64,7 +65,7 @@ def test_answers_score_by_speed_and_both_answering_reveals_the_key(pair):
     assert ack == {"type": "ack", "position": 0, "duplicate": False}
     middle = duels.duel_frame(contestant_id=b.pk, code=duel.code, now=opened)
     assert middle["answered"] == {"you": False, "partner": True} and middle["reveal"] is None
-    wrong = [next(i for i in range(4) if i not in key(duel, 0))]
+    wrong = wrong_answer(Question.objects.get(pk=duel.question_ids[0]))
     duels.duel_answer(
         contestant_id=b.pk,
         code=duel.code,

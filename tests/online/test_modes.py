@@ -22,8 +22,9 @@ def key(attempt, position):
 
 
 def wrong(attempt, position):
-    q = Question.objects.get(pk=attempt.question_ids[position])
-    return [next(i for i in range(len(q.choices)) if i not in q.correct)]
+    from competition.online.management.commands.demo_online import wrong_answer
+
+    return wrong_answer(Question.objects.get(pk=attempt.question_ids[position]))
 
 
 def answer(contestant, attempt, *, right=True, now=None, submission=None):

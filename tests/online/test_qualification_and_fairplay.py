@@ -296,3 +296,9 @@ def test_an_invited_contestant_sees_the_invitation_and_accepts_it_on_the_page(cl
         client.get(reverse("online:invitation", args=[stage.slug, "not-a-token"])).context["code"]
         == "not_invited"
     )
+
+
+def test_organisers_reach_the_online_stage_from_the_host_pages(client, stage):
+    client.force_login(organiser())
+    page = client.get(reverse("host-rounds")).content.decode()
+    assert reverse("online:organiser", args=[stage.slug]) in page

@@ -41,6 +41,12 @@ GROUPS = ["youth", "farmer", "worker", "senior", "official", "other"]
 UNITS = ["", "第一中学", "实验小学", "市人民医院", "区政务服务中心", "钢铁集团", "农业合作社", "科技园"]
 
 
+def wrong_answer(question) -> list[int]:
+    """A wrong answer: a choice that is not correct, or, when every choice is, only one of them."""
+    others = [i for i in range(len(question.choices)) if i not in question.correct]
+    return others[:1] or list(question.correct)[:1]
+
+
 class Command(BaseCommand):
     help = "Create the demo online stage with citizens who played on earlier days (idempotent)."
 
@@ -159,11 +165,7 @@ class Command(BaseCommand):
                 return
             question = served.question
             right = rng.random() < skill
-            choices = (
-                list(question.correct)
-                if right
-                else [next(i for i in range(len(question.choices)) if i not in question.correct)]
-            )
+            choices = list(question.correct) if right else wrong_answer(question)
             moment = served.served_at + timedelta(milliseconds=rng.randint(3500, 12000))
             try:
                 attempts.answer_submit(
