@@ -37,6 +37,7 @@ demo: migrate ## Load the demo competition, questions, round and host account (i
 	$(PY) manage.py demo_bracket --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py demo_online
 	$(PY) manage.py demo_final --base-url http://$(HOST):$(PORT)
+	$(PY) manage.py demo_report
 
 static: install ## Collect static files into var/static: hashed names, gzip and brotli copies
 	$(PY) manage.py collectstatic --noinput -v 0
@@ -52,11 +53,11 @@ run: migrate static ## Set up everything and serve on http://$(HOST):$(PORT) (em
 	$(PY) manage.py demo_urls --host $(HOST) --port $(PORT) || { kill $$server 2>/dev/null; exit 1; }; \
 	wait $$server
 
-browser: ## Make sure Debian's chromium, CJK fonts and nginx (for the proxy test) are there for the tests
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; then \
+browser: ## Make sure Debian's chromium, CJK fonts, nginx (for the proxy test) and pango (the report's PDF) are there
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ] || ! ldconfig -p | grep -q libpangoft2-1.0; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji nginx-light) >/dev/null; \
-	  else echo "The tests need Debian's chromium and nginx: sudo apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji nginx-light"; exit 1; fi; \
+	    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji nginx-light libpango-1.0-0 libpangoft2-1.0-0) >/dev/null; \
+	  else echo "The tests need Debian's chromium, nginx and pango: sudo apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji nginx-light libpango-1.0-0 libpangoft2-1.0-0"; exit 1; fi; \
 	fi
 
 test-js: node_modules/.installed ## Unit tests of the browser scripts (node --test tests/js/)

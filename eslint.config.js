@@ -11,7 +11,7 @@ const rules = {
 };
 
 export default [
-  { ignores: ["node_modules/", ".venv/", ".venv-*/", "var/", "**/staticfiles/", "bench/results/"] },
+  { ignores: ["node_modules/", ".venv/", ".venv-*/", "var/", "**/staticfiles/", "bench/results/", "competition/report/static/report/vendor/"] },
   js.configs.recommended,
   {
     // The pages' ES modules.
@@ -26,9 +26,15 @@ export default [
     rules,
   },
   {
+    // The literacy report's charts: an ES module over the vendored Apache ECharts (window.echarts).
+    files: ["competition/report/static/report/*.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: { ...globals.browser, echarts: "readonly" } },
+    rules,
+  },
+  {
     // Classic scripts of the other apps' pages (no modules there).
     files: ["competition/static/**/*.js", "questionbank/static/**/*.js"],
-    ignores: ["competition/online/static/**"],
+    ignores: ["competition/online/static/**", "competition/report/static/**"],
     languageOptions: { ecmaVersion: 2022, sourceType: "script", globals: globals.browser },
     rules,
   },

@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from competition import views
 
 urlpatterns = [
+    path("report/", include("competition.report.urls")),
     path("<slug:slug>/codes/", views.join_codes, name="competition-codes"),
     path("<slug:slug>/standings/", views.standings_page, name="competition-standings"),
     path("<slug:slug>/standings/display/", views.standings_display, name="competition-standings-display"),

@@ -1,0 +1,431 @@
+"""The report as named tables and charts: one list that the page, the CSV downloads, the workbook and the
+PDF all render, so every chart has its table and every output has every table.
+
+A ``Table`` holds raw values (counts, shares as 0..1, ``None`` for a share too few to read); each
+renderer formats them. A ``Chart`` holds the plotted series of one table and its text alternative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from competition.report import engine
+from competition.report.selectors import DIMENSION_OF_DOMAIN, Report, stems
+
+TEXT, COUNT, SHARE = "text", "count", "share"
+TOO_FEW = "too few to read"
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    kind: str = TEXT
+
+
+@dataclass
+class Table:
+    slug: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Any]]
+    note: str = ""
+
+
+@dataclass
+class Chart:
+    slug: str  # the table it plots
+    kind: str  # bar, funnel, heatmap, line
+    title: str
+    alt: str  # the text alternative: what the chart shows, in words
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def dimension_name(code: str) -> str:
+    names = {
+        "knowledge": _("knowledge"),
+        "method": _("method"),
+        "spirit": _("spirit and thought"),
+        "application": _("application"),
+        "total": _("total"),
+    }
+    return names.get(code, code)
+
+
+def _share_columns() -> list[Column]:
+    return [
+        Column(_("Right"), COUNT),
+        Column(_("Answers"), COUNT),
+        Column(_("People"), COUNT),
+        Column(_("Share right"), SHARE),
+        Column(_("95% low"), SHARE),
+        Column(_("95% high"), SHARE),
+        Column(_("Readable")),
+    ]
+
+
+def _share_cells(s: engine.Share) -> list[Any]:
+    readable = s.readable
+    return [
+        s.correct,
+        s.answered,
+        s.people,
+        s.share if readable else None,
+        s.low if readable else None,
+        s.high if readable else None,
+        _("yes") if readable else _(TOO_FEW),
+    ]
+
+
+def _heat_rows(hm: engine.Heatmap) -> list[list[Any]]:
+    return [
+        [r, c, *_share_cells(hm.cells[(r, c)])] for r in hm.rows for c in hm.columns if (r, c) in hm.cells
+    ]
+
+
+def report_tables(report: Report) -> list[Table]:
+    """Every table of the report, in reading order."""
+    names = report.names
+    tables = [
+        Table(
+            "funnel",
+            _("Participation funnel"),
+            [
+                Column(_("Step")),
+                Column(_("Contestants"), COUNT),
+                Column(_("Of registered"), SHARE),
+                Column(_("Of the step before"), SHARE),
+            ],
+            [[_(s.name), s.count, s.of_first, s.of_previous] for s in report.funnel],
+        ),
+        Table(
+            "participation",
+            _("Participation by district"),
+            [Column(_("District"))]
+            + [
+                Column(t, COUNT)
+                for t in (
+                    _("Registered"),
+                    _("Active"),
+                    _("Completed"),
+                    _("Qualified"),
+                    _("Finalists"),
+                    _("Self-tests"),
+                )
+            ],
+            [
+                [
+                    r["district"],
+                    r.get("registered", 0),
+                    r.get("active", 0),
+                    r.get("completed", 0),
+                    r.get("qualified", 0),
+                    r.get("finalists", 0),
+                    r.get("selftests", 0),
+                ]
+                for r in report.participation
+            ],
+        ),
+        Table(
+            "weeks",
+            _("Registrations by week"),
+            [
+                Column(_("Week from")),
+                Column(_("New"), COUNT),
+                Column(_("Total"), COUNT),
+                Column(_("Growth"), SHARE),
+                Column(_("Active"), COUNT),
+            ],
+            [[w.start.isoformat(), w.new, w.total, w.growth, w.active] for w in report.weeks],
+        ),
+        Table(
+            "domains",
+            _("Share right by survey dimension"),
+            [Column(_("Domain")), Column(_("Dimension")), *_share_columns()],
+            [
+                [s.key, dimension_name(DIMENSION_OF_DOMAIN.get(str(s.key), "")), *_share_cells(s)]
+                for s in report.domains
+            ],
+        ),
+        Table(
+            "benchmarks",
+            _("Share right by benchmark"),
+            [Column(_("Benchmark")), Column(_("Name")), *_share_columns()],
+            [[s.key, names.get(str(s.key), ""), *_share_cells(s)] for s in report.benchmarks],
+        ),
+        Table(
+            "district-benchmark",
+            _("Share right by district and benchmark"),
+            [Column(_("District")), Column(_("Benchmark")), *_share_columns()],
+            _heat_rows(report.heatmap),
+        ),
+        Table(
+            "group-dimension",
+            _("Share right by key group and survey dimension"),
+            [Column(_("Key group")), Column(_("Domain")), *_share_columns()],
+            _heat_rows(report.group_heatmap),
+        ),
+    ]
+    below_columns = [
+        Column(_("Share right"), SHARE),
+        Column(_("95% low"), SHARE),
+        Column(_("95% high"), SHARE),
+        Column(_("Average"), SHARE),
+        Column(_("Shortfall (average − high)"), SHARE),
+        Column(_("Answers"), COUNT),
+        Column(_("People"), COUNT),
+    ]
+    for slug, title, head, rows in (
+        ("below-districts", _("Districts wholly below the average"), _("District"), report.below_districts),
+        ("below-groups", _("Key groups wholly below the average"), _("Key group"), report.below_groups),
+    ):
+        tables.append(
+            Table(
+                slug,
+                title,
+                [Column(head), *below_columns],
+                [
+                    [
+                        b.share.key,
+                        b.share.share,
+                        b.share.low,
+                        b.share.high,
+                        b.average,
+                        b.gap,
+                        b.share.answered,
+                        b.share.people,
+                    ]
+                    for b in rows
+                ],
+                note=_(
+                    "Only groups with enough answers and people whose whole 95% interval lies below the "
+                    "average."
+                ),
+            )
+        )
+    dims = ["total", *engine.DIMENSIONS]
+    hist = {"total": report.histogram, **report.dimension_histograms}
+    tables.append(
+        Table(
+            "selftest",
+            _("Self-test scores (percent of each dimension's weight)"),
+            [Column(_("Score"))] + [Column(dimension_name(d), COUNT) for d in dims],
+            [
+                [f"{b.low}–{b.high}", *[hist[d][i].count for d in dims]]
+                for i, b in enumerate(report.histogram)
+            ],
+        )
+    )
+    tables.append(
+        Table(
+            "thresholds",
+            _("Self-tests over the thresholds"),
+            [
+                Column(_("Threshold")),
+                Column(_("Over"), COUNT),
+                Column(_("Self-tests"), COUNT),
+                Column(_("Share"), SHARE),
+                Column(_("95% low"), SHARE),
+                Column(_("95% high"), SHARE),
+            ],
+            [
+                [
+                    _("total at least 70")
+                    if t.name == "total"
+                    else _("total at least 70 and every dimension at least 60%"),
+                    t.over,
+                    t.people,
+                    t.share if t.readable else None,
+                    t.low if t.readable else None,
+                    t.high if t.readable else None,
+                ]
+                for t in report.thresholds
+            ],
+            note=_("The report's own thresholds (docs/report.md), not comparable with the national survey."),
+        )
+    )
+    texts = stems([m.question_id for rows in report.missed.values() for m in rows])
+    missed_rows = []
+    for code, rows in report.missed.items():
+        for m in rows:
+            stem, options = texts.get(m.question_id, ("", []))
+            distractor = ""
+            if m.distractor is not None:
+                text = options[m.distractor] if m.distractor < len(options) else ""
+                distractor = f"{chr(ord('A') + m.distractor)}. {text}".strip()
+            missed_rows.append(
+                [
+                    code,
+                    m.label,
+                    stem,
+                    m.answered,
+                    m.share,
+                    distractor,
+                    m.distractor_share,
+                    _("yes") if m.misleads else "",
+                ]
+            )
+    tables.append(
+        Table(
+            "missed",
+            _("Most-missed questions per benchmark"),
+            [
+                Column(_("Benchmark")),
+                Column(_("Question")),
+                Column(_("Stem")),
+                Column(_("Answers"), COUNT),
+                Column(_("Share right"), SHARE),
+                Column(_("Strongest distractor")),
+                Column(_("Picked by"), SHARE),
+                Column(_("Misleads more than it informs")),
+            ],
+            missed_rows,
+        )
+    )
+    return tables
+
+
+def report_charts(report: Report) -> list[Chart]:
+    """The plotted tables, each with a text alternative computed from the same figures."""
+    charts = []
+    steps = report.funnel
+    charts.append(
+        Chart(
+            "funnel",
+            "funnel",
+            _("Participation funnel"),
+            "; ".join(
+                f"{_(s.name)} {s.count}" + (f" ({_pct(s.of_first)})" if s.of_first is not None else "")
+                for s in steps
+            ),
+            {"labels": [_(s.name) for s in steps], "values": [s.count for s in steps]},
+        )
+    )
+    weeks = report.weeks
+    if weeks:
+        peak = max(weeks, key=lambda w: w.new)
+        alt = _(
+            "%(weeks)d weeks, %(total)d registered; most new registrations in the week from %(peak)s "
+            "(%(new)d)."
+        ) % {
+            "weeks": len(weeks),
+            "total": weeks[-1].total,
+            "peak": peak.start.isoformat(),
+            "new": peak.new,
+        }
+    else:
+        alt = _("No registrations yet.")
+    charts.append(
+        Chart(
+            "weeks",
+            "weeks",
+            _("Registrations by week"),
+            alt,
+            {
+                "labels": [w.start.isoformat() for w in weeks],
+                "series": [
+                    {"name": _("New"), "values": [w.new for w in weeks]},
+                    {"name": _("Active"), "values": [w.active for w in weeks]},
+                ],
+            },
+        )
+    )
+    charts.append(
+        _bar_chart(
+            "domains",
+            _("Share right by survey dimension"),
+            report.domains,
+            lambda k: f"{k} {dimension_name(DIMENSION_OF_DOMAIN.get(str(k), ''))}",
+        )
+    )
+    charts.append(_bar_chart("benchmarks", _("Share right by benchmark"), report.benchmarks, str))
+    charts.append(
+        _heat_chart("district-benchmark", _("Share right by district and benchmark"), report.heatmap)
+    )
+    charts.append(
+        _heat_chart(
+            "group-dimension", _("Share right by key group and survey dimension"), report.group_heatmap
+        )
+    )
+    h = report.histogram
+    total = sum(b.count for b in h)
+    charts.append(
+        Chart(
+            "selftest",
+            "bar",
+            _("Self-test totals"),
+            _("%(n)d self-tests; %(share)s scored 70 or more.")
+            % {"n": total, "share": _pct(sum(b.count for b in h[7:]) / total if total else None)},
+            {"labels": [f"{b.low}–{b.high}" for b in h], "values": [b.count for b in h], "percent": False},
+        )
+    )
+    return charts
+
+
+def _bar_chart(slug: str, title: str, rows: list[engine.Share], label) -> Chart:
+    readable = [s for s in rows if s.readable and s.share is not None]
+    if readable:
+        low = min(readable, key=lambda s: s.share)
+        high = max(readable, key=lambda s: s.share)
+        alt = _("Highest %(high)s (%(hs)s), lowest %(low)s (%(ls)s); %(few)d too few to read.") % {
+            "high": label(high.key),
+            "hs": _pct(high.share),
+            "low": label(low.key),
+            "ls": _pct(low.share),
+            "few": len(rows) - len(readable),
+        }
+    else:
+        alt = _("Nothing to read yet.")
+    return Chart(
+        slug,
+        "bar",
+        title,
+        alt,
+        {
+            "labels": [label(s.key) for s in rows],
+            "values": [round(100 * s.share, 1) if s.readable and s.share is not None else None for s in rows],
+            "low": [round(100 * s.low, 1) if s.readable else None for s in rows],
+            "high": [round(100 * s.high, 1) if s.readable else None for s in rows],
+            "percent": True,
+        },
+    )
+
+
+def _heat_chart(slug: str, title: str, hm: engine.Heatmap) -> Chart:
+    values = []
+    readable = []
+    for (r, c), s in hm.cells.items():
+        ok = s.readable and s.share is not None
+        values.append([hm.columns.index(c), hm.rows.index(r), round(100 * s.share, 1) if ok else None])
+        if ok:
+            readable.append((s.share, r, c))
+    if readable:
+        lo, hi = min(readable), max(readable)
+        alt = _(
+            "%(rows)d rows by %(cols)d columns; highest %(hr)s × %(hc)s (%(hs)s), "
+            "lowest %(lr)s × %(lc)s (%(ls)s); grey cells are too few to read."
+        ) % {
+            "rows": len(hm.rows),
+            "cols": len(hm.columns),
+            "hr": hi[1],
+            "hc": hi[2],
+            "hs": _pct(hi[0]),
+            "lr": lo[1],
+            "lc": lo[2],
+            "ls": _pct(lo[0]),
+        }
+    else:
+        alt = _("Nothing to read yet.")
+    return Chart(
+        slug,
+        "heatmap",
+        title,
+        alt,
+        {"rows": [str(r) for r in hm.rows], "columns": [str(c) for c in hm.columns], "values": values},
+    )
