@@ -82,7 +82,7 @@ class AnswerBatcher:
                 for _, future, _ in batch:
                     if not future.done():
                         future.set_exception(exc)
-                metrics.ANSWERS.labels("not_stored").inc(len(batch))
+                metrics.count(metrics.ANSWERS, "not_stored", len(batch))
                 return
             for (_, future, _), outcome in zip(batch, result.outcomes, strict=True):
                 if not future.done():
@@ -150,11 +150,11 @@ def _count(batch: list[tuple[PendingAnswer, asyncio.Future, float]], outcomes: l
             refused[code] = refused.get(code, 0) + 1
     metrics.ANSWER_BATCHES.inc()
     if accepted:
-        metrics.ANSWERS.labels("accepted").inc(accepted)
+        metrics.count(metrics.ANSWERS, "accepted", accepted)
     if duplicates:
-        metrics.ANSWERS.labels("duplicate").inc(duplicates)
-    for code, count in refused.items():
-        metrics.ANSWERS.labels(code).inc(count)
+        metrics.count(metrics.ANSWERS, "duplicate", duplicates)
+    for code, number in refused.items():
+        metrics.count(metrics.ANSWERS, code, number)
 
 
 class Batcher(Generic[Request, Outcome]):

@@ -212,9 +212,9 @@ class ContestantConsumer(QuizConsumer):
                     token = command.token
                 outcome = await self.start(token)
             except REFUSALS as exc:
-                counter.labels(exc.code).inc()
+                metrics.count(counter, exc.code)
                 raise
-            counter.labels(outcome).inc()
+            metrics.count(counter, outcome)
         else:
             if self.contestant_id is None or self.round_id is None:
                 raise ProtocolError("not_joined", "join the round first")

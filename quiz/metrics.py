@@ -93,17 +93,35 @@ CLOSES = Counter(
 )
 
 
+# Each labelled series once looked up: ``labels()`` validates and locks, about twice the cost of the
+# increment itself, and it would run for every join, close and batch.
+_series: dict[tuple[int, tuple[str, ...]], object] = {}
+
+
+def series(metric, *labels: str):
+    """``metric.labels(*labels)``, looked up once per process."""
+    key = (id(metric), labels)
+    child = _series.get(key)
+    if child is None:
+        child = _series[key] = metric.labels(*labels)
+    return child
+
+
+def count(metric, label: str, amount: float = 1) -> None:
+    series(metric, label).inc(amount)
+
+
 def socket_closed(code: int | str | None, *, by: str) -> None:
     """A socket closed: ``code`` is the close code, or "aborted" for one dropped without a handshake."""
-    CLOSES.labels(str(code) if code is not None else "none", by).inc()
+    series(CLOSES, str(code) if code is not None else "none", by).inc()
 
 
 def socket_opened(round_id: int, audience: str) -> None:
-    SOCKETS.labels(str(round_id), audience).inc()
+    series(SOCKETS, str(round_id), audience).inc()
 
 
 def socket_gone(round_id: int, audience: str) -> None:
-    SOCKETS.labels(str(round_id), audience).dec()
+    series(SOCKETS, str(round_id), audience).dec()
 
 
 def round_left(round_id: int, audiences: set[str]) -> None:
@@ -111,6 +129,7 @@ def round_left(round_id: int, audiences: set[str]) -> None:
     if MULTIPROCESS:
         return
     for audience in audiences:
+        _series.pop((id(SOCKETS), (str(round_id), audience)), None)
         with contextlib.suppress(KeyError):
             SOCKETS.remove(str(round_id), audience)
 
