@@ -254,6 +254,9 @@ class Scraper:
         self._thread = threading.Thread(target=self._run, name="metrics-scraper", daemon=True)
 
     def start(self) -> Scraper:
+        # Prometheus reads a process long before a join storm: the first read's one-off allocations
+        # (about 3 MB: the exposition code, the process collector) must not count as memory per socket.
+        self.scrape()
         self._thread.start()
         return self
 
