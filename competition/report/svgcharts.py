@@ -5,11 +5,11 @@ and hatched so they differ without colour too. All text is escaped.
 
 from __future__ import annotations
 
+import hashlib
 from xml.sax.saxutils import escape
 
 FONT = "'Noto Sans CJK SC','Noto Sans CJK','WenQuanYi Zen Hei',sans-serif"
 BLUE, ORANGE, GREY = "#0072B2", "#E69F00", "#d4d4d8"
-_serial = 0
 VIRIDIS = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
 
 
@@ -32,9 +32,8 @@ def _text(x, y, s, *, size=11, anchor="start", fill="#111", rotate=None) -> str:
 
 def _svg(width: int, height: int, body: list[str], title: str) -> str:
     # Each chart's hatch pattern gets its own id: the PDF holds several charts in one document.
-    global _serial
-    _serial += 1
-    hatch = f"few{_serial}"
+    # The id comes from the chart itself, so the same report draws the same document every time.
+    hatch = "few-" + hashlib.blake2s((title + "".join(body)).encode(), digest_size=6).hexdigest()
     body = [part.replace("url(#few)", f"url(#{hatch})") for part in body]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '

@@ -20,6 +20,7 @@ from reversion.models import Version
 
 from competition.matches import bracket_create, match_start
 from competition.models import Division, Match, Stage, Team
+from competition.report.svgcharts import chart_svg
 from questionbank import services as bank
 from quiz.services.contestants import contestant_join
 from tests.factories import (
@@ -199,8 +200,9 @@ HTML_SINKS = re.compile(
 # One exception, on purpose: the projector pages swap in the fragment the server renders and escapes
 # (test_the_stage_pages_and_the_bracket_svg_show_names_as_text; the browser test runs the swap).
 SERVER_FRAGMENT_SWAP = "box.innerHTML = html;"
-# `|safe` only on drawings the server builds and escapes itself (competition/svg.py, segno's QR codes).
-SAFE_FILTERS = {"{{ item.svg|safe }}", "{{ card.qr_svg|safe }}", "{{ qr_svg|safe }}"}
+# `|safe` only on drawings the server builds and escapes itself (competition/svg.py, the report's
+# competition/report/svgcharts.py, segno's QR codes).
+SAFE_FILTERS = {"{{ item.svg|safe }}", "{{ s.svg|safe }}", "{{ card.qr_svg|safe }}", "{{ qr_svg|safe }}"}
 
 
 def code_of(source: str) -> str:
@@ -302,3 +304,18 @@ def _pdf_string(literal: bytes) -> bytes:
         return escapes.get(code, code)
 
     return re.sub(rb"\\([0-7]{1,3}|.)", unescape, literal, flags=re.S)
+
+
+@pytest.mark.parametrize("kind", ["bar", "funnel", "weeks", "heatmap"])
+def test_the_report_charts_drawn_for_the_pdf_show_labels_and_titles_as_text(kind):
+    label = '<img src=x onerror="alert(1)">东城区'
+    data = {
+        "labels": [label],
+        "values": [3] if kind != "heatmap" else [(0, 0, 50.0)],
+        "series": [{"name": label, "values": [3]}],
+        "rows": [label],
+        "columns": [label],
+    }
+    svg = chart_svg(kind, f"<b>{label}</b>", data)
+    assert "<img" not in svg and "<b>" not in svg
+    assert xml_escape(label) in svg

@@ -164,6 +164,8 @@ socket.on("state-change", () => render()); // the answer's note follows the line
 
 // --- screens -------------------------------------------------------------------------------------
 
+const readingAids = document.querySelector(".a11y-bar");
+
 function showScreen(name) {
   for (const [key, node] of Object.entries(screens)) show(node, key === name);
 }
@@ -528,6 +530,9 @@ function render() {
   const phase = round.phase;
   socket.setWatchful(phase === "open"); // a dead line must show within seconds while answers count
   live.root.dataset.phase = phase;
+  // While answers count the question has the whole screen: the reading aids step aside (set them in
+  // the lobby or between questions; the phone remembers them).
+  show(readingAids, phase !== "open");
   setText(live.title, round.title);
   if (app.me) {
     setText(live.nickname, app.me.nickname);
