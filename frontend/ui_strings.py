@@ -46,6 +46,9 @@ ERRORS = {
     "wrong_question": _("That question is not open any more."),
     "unknown_question": _("That question does not exist."),
     "invalid_choice": _("That answer is not valid. Please choose again."),
+    "empty_answer": _("Type an answer first."),
+    "answer_too_long": _("That answer is too long: at most 200 characters."),
+    "wrong_answer_type": _("This question is answered another way. The page has been brought up to date."),
     "server_error": _("The server could not store your answer; it will be sent again."),
     # any frame
     "invalid_field": _("The request was not valid."),
@@ -197,6 +200,17 @@ STRINGS = {
     "q.hint_multiple": _("Choose every correct answer, then submit."),
     "q.correct_mark": _("correct answer"),
     "q.none": _("No question yet."),
+    "q.hint_short": _("Type your answer, then send it."),
+    "q.hint_numerical": _("Type a number, then send it."),
+    "q.typed_placeholder": _("Your answer"),
+    "q.number_placeholder": _("A number"),
+    "q.send": _("Send"),
+    "q.accepted": _("Accepted answers: {answers}"),
+    "q.numeric_key": _("Answer: {value}"),
+    "q.numeric_key_tolerance": _("Answer: {value} (± {tolerance})"),
+    "q.common_answers": _("Most common answers"),
+    "q.no_typed_answers": _("No answers yet."),
+    "q.your_answer": _("Your answer: {answer}"),
     "q.seconds": pgettext_lazy("countdown unit", "s"),
     "participants": _("{n} joined"),
     # contestant
@@ -264,6 +278,7 @@ STRINGS = {
     "display.leaderboard": _("Leaderboard"),
     "display.more_names": _("and {n} more"),
     "display.place": _("No. {n}"),
+    "display.unit": _("Answer in {unit}"),
 }
 
 

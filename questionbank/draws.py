@@ -46,9 +46,11 @@ from questionbank.engine.draws import (
 )
 from questionbank.models import Exposure, Question, QuestionKind, Status, Tag, TaggedQuestion
 
-# What a live round plays: choice questions. Host-judged questions are for the finals; typed answers (short,
-# numerical) are in the bank and its formats but not yet in live rounds.
+# What a draw takes when its spec names no kinds: choice questions, which every stage plays (the online
+# stage takes only choices). Typed answers (short, numerical) play in live rounds and are drawn when a spec
+# names their kinds. Host-judged questions are for the finals.
 DRAWABLE_KINDS = (QuestionKind.SINGLE.value, QuestionKind.MULTIPLE.value, QuestionKind.TRUE_FALSE.value)
+TYPED_KINDS = (QuestionKind.SHORT.value, QuestionKind.NUMERICAL.value)
 GROUP_KINDS = (Tag.Kind.BENCHMARK, Tag.Kind.DOMAIN, Tag.Kind.THEME)
 
 
@@ -79,7 +81,7 @@ def draw_spec(data: Mapping[str, Any] | DrawSpec) -> DrawSpec:
     """A validated spec; ``SpecError`` names the field or the unknown tag."""
     if isinstance(data, DrawSpec):
         return data
-    spec = parse_spec(data, groups=tag_groups(), known_kinds=DRAWABLE_KINDS)
+    spec = parse_spec(data, groups=tag_groups(), known_kinds=DRAWABLE_KINDS + TYPED_KINDS)
     codes = quota_tags(spec)
     known = set().union(*_tag_ids(codes).values()) if codes else set()
     missing = sorted(codes - known)

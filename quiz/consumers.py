@@ -223,6 +223,7 @@ class ContestantConsumer(QuizConsumer):
                 round_id=self.round_id,
                 question=command.question,
                 choices=command.choices,
+                text=command.text,
                 received_at=timezone.now(),
                 client_elapsed_ms=command.client_elapsed_ms,
                 rtt_ms=command.rtt_ms,

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from quiz.engine import clock
 from quiz.engine.rounds import Event, Phase, QuestionState, RoundState, allowed_commands
+from quiz.engine.typed import TYPED_KINDS
 from quiz.models import Contestant, RoundQuestion
 from quiz.selectors import RoundView, question_state, round_state
 
@@ -70,16 +71,33 @@ def question_payload(view: RoundView, q: RoundQuestion, audience: Audience, now:
         "voided": q.voided,
         "image": question_image(q),
     }
+    typed = q.kind in TYPED_KINDS
+    if q.kind == "numerical":
+        payload["unit"] = q.unit  # shown beside the keypad: part of the question, not of the key
     revealed = q.revealed_at is not None
     if audience == "host" or revealed:
         payload["correct"] = list(q.correct)
         payload["explanation"] = q.explanation
+        if typed:
+            payload["key"] = typed_key_payload(q)
     closed = q.closed_at is not None
     if audience == "host" or (closed and audience == "display") or revealed:
         payload["distribution"] = list(view.distribution)
+    # The most common typed answers say which is right, so only the host sees them before the reveal.
+    if typed and (audience == "host" or revealed):
+        payload["answers"] = [
+            {"answer": row.answer, "count": row.count, "correct": row.correct} for row in view.common
+        ]
     if audience != "contestant" or revealed:
         payload["answered"] = view.answered  # contestants: with the distribution, for shares of people
     return payload
+
+
+def typed_key_payload(q: RoundQuestion) -> dict[str, Any]:
+    """The key of a typed question as the host and the reveal show it."""
+    if q.kind == "short":
+        return {"accepted": list(q.accepted_answers or [])}
+    return {"value": q.numeric_value, "tolerance": q.tolerance or 0, "unit": q.unit}
 
 
 def round_payload(view: RoundView, audience: Audience, now: datetime) -> dict[str, Any]:
@@ -113,9 +131,11 @@ def round_payload(view: RoundView, audience: Audience, now: datetime) -> dict[st
         payload["questions"] = [
             {
                 "index": q.position,
+                "kind": q.kind,
                 "stem": q.stem,
                 "choices": list(q.choices),
                 "correct": list(q.correct),
+                **({"key": typed_key_payload(q)} if q.kind in TYPED_KINDS else {}),
                 "opened": q.opened_at is not None,
                 "skipped": q.skipped,
                 "voided": q.voided,
@@ -168,6 +188,7 @@ def me_payload(
         else {
             "question": answer["question"],
             "choices": answer["choices"],
+            **({"text": answer["text"]} if answer.get("text") else {}),
             "received_at": epoch_ms(answer["received_at"]),
         },
         "time_factor": time_factor_value(contestant.time_factor),
@@ -307,9 +328,16 @@ def answered_frame(version: int, question: int, answered: int, participants: int
 
 
 def ack_frame(
-    *, version: int, question: int, choices: list[int], received_at: datetime, duplicate: bool
+    *,
+    version: int,
+    question: int,
+    choices: list[int],
+    received_at: datetime,
+    duplicate: bool,
+    text: str = "",
 ) -> dict[str, Any]:
-    return {
+    """The stored answer: its choices, or (a typed answer) empty choices and the text as stored."""
+    frame = {
         "type": "ack",
         "version": version,
         "question": question,
@@ -317,6 +345,9 @@ def ack_frame(
         "received_at": epoch_ms(received_at),
         "duplicate": duplicate,
     }
+    if text:
+        frame["text"] = text
+    return frame
 
 
 # --- refusals and pings --------------------------------------------------------------------------------

@@ -75,6 +75,12 @@ class RoundQuestion(models.Model):
     stem = models.TextField()
     choices = models.JSONField()
     correct = models.JSONField()
+    # The key of a typed question (short answer, numerical; quiz.engine.typed), copied like the rest. Only
+    # ``unit`` reaches a phone before the reveal.
+    accepted_answers = models.JSONField(default=list, blank=True)
+    numeric_value = models.FloatField(null=True, blank=True)
+    tolerance = models.FloatField(default=0, blank=True)
+    unit = models.CharField(max_length=20, blank=True)
     explanation = models.TextField(blank=True)
     # The bank image's stored name, copied: image files are content-addressed and never overwritten,
     # so a later new image on the bank question leaves this one in place (questionbank.images).
@@ -165,7 +171,8 @@ class Answer(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
     question = models.ForeignKey(RoundQuestion, on_delete=models.CASCADE, related_name="answers")
     contestant = models.ForeignKey(Contestant, on_delete=models.CASCADE, related_name="answers")
-    choices = models.JSONField()
+    choices = models.JSONField()  # the choices tapped; empty for a typed answer
+    text = models.CharField(max_length=200, blank=True, default="")  # a typed answer, as typed (trimmed)
     received_at = models.DateTimeField()
     # t and T of the speed points, fixed at receipt (docs/protocol.md, section 7).
     elapsed_ms = models.PositiveIntegerField(

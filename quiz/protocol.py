@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quiz.engine.rounds import ROUND_COMMANDS
+from quiz.engine.typed import MAX_TEXT, TOP_ANSWERS, TYPED_KINDS, TextRefused, check_text
 
 MAX_CHOICES = 6
 MAX_NICKNAME = 20
@@ -66,10 +67,11 @@ class Resume:
 @dataclass(frozen=True, slots=True)
 class SubmitAnswer:
     question: int
-    choices: tuple[int, ...]
+    choices: tuple[int, ...]  # empty for a typed answer
     client_elapsed_ms: int | None
     rtt_ms: int | None
     tapped_at: int | None = None  # epoch ms of the tap on the phone's estimate of the server clock
+    text: str | None = None  # a typed answer (short answer, numerical), trimmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +193,14 @@ def parse_contestant(content: dict[str, Any]) -> Ping | Join | Resume | SubmitAn
     if kind == "answer":
         question = _int(content, "question", required=True, high=999)
         raw = content.get("choices")
-        if (
+        text = _typed_text(content)
+        if text is not None:
+            if raw is not None:
+                raise ProtocolError(
+                    "invalid_field", "send either 'choices' or 'text', not both", field="text"
+                )
+            choices: tuple[int, ...] = ()
+        elif (
             not isinstance(raw, list)
             or not 1 <= len(raw) <= MAX_CHOICES
             or any(not isinstance(c, int) or isinstance(c, bool) or not 0 <= c < MAX_CHOICES for c in raw)
@@ -202,16 +211,32 @@ def parse_contestant(content: dict[str, Any]) -> Ping | Join | Resume | SubmitAn
                 f"'choices' must list 1 to {MAX_CHOICES} different choice numbers",
                 field="choices",
             )
+        else:
+            choices = tuple(sorted(raw))
         return SubmitAnswer(
             question=question,  # type: ignore[arg-type]
-            choices=tuple(sorted(raw)),
+            choices=choices,
             client_elapsed_ms=_int(content, "client_elapsed_ms", required=False, high=3_600_000),
             rtt_ms=_int(content, "rtt_ms", required=False, high=600_000),
             tapped_at=_int(content, "tapped_at", required=False, high=MAX_EPOCH_MS),
+            text=text,
         )
     if kind in HOST_ACTIONS:
         raise ProtocolError("not_allowed", f"'{kind}' is a host command")
     raise ProtocolError("unknown_type", f"unknown frame type '{kind}'", field="type")
+
+
+def _typed_text(content: dict[str, Any]) -> str | None:
+    """The typed answer of an ``answer`` frame, trimmed (``quiz.engine.typed.check_text``), or None."""
+    if "text" not in content:
+        return None
+    value = content["text"]
+    if not isinstance(value, str):
+        raise ProtocolError("invalid_field", "'text' must be text", field="text")
+    try:
+        return check_text(value)
+    except TextRefused as exc:
+        raise ProtocolError(exc.code, exc.message, field="text") from None
 
 
 def parse_host(content: dict[str, Any]) -> Ping | HostCommand:
@@ -249,6 +274,23 @@ def parse_display(content: dict[str, Any]) -> Ping:
 _INT = {"type": "integer"}
 _NINT = {"type": ["integer", "null"]}
 _STR = {"type": "string"}
+_NUMBER = {"type": "number"}
+_TYPED_KEY = {
+    "oneOf": [
+        {
+            "type": "object",
+            "required": ["accepted"],
+            "properties": {"accepted": {"type": "array", "items": _STR}},
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "required": ["value", "tolerance", "unit"],
+            "properties": {"value": {"type": ["number", "null"]}, "tolerance": _NUMBER, "unit": _STR},
+            "additionalProperties": False,
+        },
+    ]
+}
 _QUESTION_PUBLIC = {
     "type": ["object", "null"],
     "required": [
@@ -267,9 +309,12 @@ _QUESTION_PUBLIC = {
     "properties": {
         "index": _INT,
         "number": _INT,
-        "kind": {"enum": ["single", "multiple", "truefalse"]},
+        "kind": {"enum": ["single", "multiple", "truefalse", *TYPED_KINDS]},
         "stem": _STR,
-        "choices": {"type": "array", "items": _STR, "minItems": 2, "maxItems": MAX_CHOICES},
+        # 2-6 for a choice question; empty for a typed one (allOf below)
+        "choices": {"type": "array", "items": _STR, "maxItems": MAX_CHOICES},
+        # numerical only: the unit shown beside the keypad (may be empty)
+        "unit": _STR,
         "duration_ms": _INT,
         "deadline": _NINT,
         "remaining_ms": _INT,
@@ -289,7 +334,30 @@ _QUESTION_PUBLIC = {
         "explanation": _STR,
         "distribution": {"type": "array", "items": _INT},
         "answered": _INT,
+        # typed questions, with ``correct``: the key; with the counts (host; everyone once revealed): the
+        # most common answers, grouped as the key compares them
+        "key": _TYPED_KEY,
+        "answers": {
+            "type": "array",
+            "maxItems": TOP_ANSWERS,
+            "items": {
+                "type": "object",
+                "required": ["answer", "count", "correct"],
+                "properties": {"answer": _STR, "count": _INT, "correct": {"type": "boolean"}},
+                "additionalProperties": False,
+            },
+        },
     },
+    "allOf": [
+        {
+            "if": {"properties": {"kind": {"enum": list(TYPED_KINDS)}}},
+            "then": {"properties": {"choices": {"maxItems": 0}}},
+            "else": {
+                "properties": {"choices": {"minItems": 2}},
+                "not": {"anyOf": [{"required": ["unit"]}, {"required": ["key"]}, {"required": ["answers"]}]},
+            },
+        }
+    ],
 }
 _LEADERBOARD = {
     "type": "array",
@@ -347,6 +415,7 @@ _ME = {
             "properties": {
                 "question": _INT,
                 "choices": {"type": "array", "items": _INT},
+                "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},  # a typed answer
                 "received_at": _INT,
             },
         },
@@ -385,6 +454,7 @@ SERVER_FRAME_SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "question": _INT,
             "choices": {"type": "array", "items": _INT},
+            "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},  # a typed answer, as stored
             "received_at": _INT,
             "duplicate": {"type": "boolean"},
         },

@@ -24,6 +24,7 @@ from quiz.engine.scoring import (
     score_round,
     team_scores,
 )
+from quiz.engine.typed import TYPED_KINDS, CommonAnswer, TypedKey, common_answers
 from quiz.models import Answer, Contestant, Round, RoundQuestion
 
 
@@ -55,6 +56,19 @@ def round_state(round_: Round, questions: list[RoundQuestion]) -> RoundState:
     )
 
 
+def typed_key(q: RoundQuestion) -> TypedKey | None:
+    """The key of a typed question (short answer, numerical), or None for a choice question."""
+    if q.kind not in TYPED_KINDS:
+        return None
+    return TypedKey(
+        q.kind,
+        accepted=tuple(q.accepted_answers or ()),
+        value=q.numeric_value,
+        tolerance=q.tolerance or 0.0,
+        unit=q.unit,
+    )
+
+
 def scored_question(q: RoundQuestion) -> ScoredQuestion:
     """The question as the scores see it; its time limit is T of answers stored without their own."""
     return ScoredQuestion(
@@ -63,6 +77,7 @@ def scored_question(q: RoundQuestion) -> ScoredQuestion:
         time_allowed_ms=q.duration_ms,
         weight=q.weight,
         multiple=q.kind == "multiple",
+        typed=typed_key(q),
     )
 
 
@@ -97,19 +112,32 @@ def _answer_records(
         Answer.objects.filter(round_id=round_id, question_id__in=questions)
         .order_by()
         .values_list(
-            "contestant_id", "question_id", Cast("choices", TextField()), "elapsed_ms", "time_limit_ms"
+            "contestant_id",
+            "question_id",
+            Cast("choices", TextField()),
+            "elapsed_ms",
+            "time_limit_ms",
+            "text",
         )
     )
     choice_sets: dict[str, frozenset[int]] = {}
     records = []
-    for contestant_id, question_id, text, elapsed_ms, time_limit_ms in rows:
+    for contestant_id, question_id, choice_text, elapsed_ms, time_limit_ms, typed in rows:
         if contestant_id not in contestant_ids:
             continue
-        choices = choice_sets.get(text)
+        choices = choice_sets.get(choice_text)
         if choices is None:
-            choices = choice_sets[text] = frozenset(json.loads(text))
+            choices = choice_sets[choice_text] = frozenset(json.loads(choice_text))
+        q = questions[question_id]
         records.append(
-            AnswerRecord(contestant_id, questions[question_id].index, choices, elapsed_ms, time_limit_ms)
+            AnswerRecord(
+                contestant_id,
+                q.index,
+                choices,
+                elapsed_ms,
+                time_limit_ms,
+                typed if q.typed is not None else None,
+            )
         )
     return records
 
@@ -123,6 +151,7 @@ class RoundView:
     participants: int
     answered: int = 0  # answers to the current question
     distribution: list[int] = field(default_factory=list)  # per choice, current question
+    common: list[CommonAnswer] = field(default_factory=list)  # typed question: the most common answers
     leaderboard: list[Standing] = field(default_factory=list)
     teams: list[dict[str, Any]] = field(default_factory=list)
 
@@ -148,6 +177,17 @@ def answer_counts(question: RoundQuestion) -> tuple[int, list[int]]:
             if 0 <= c < len(distribution):
                 distribution[c] += n
     return total, distribution
+
+
+def typed_answer_counts(question: RoundQuestion) -> tuple[int, list[CommonAnswer]]:
+    """(answers, the most common answers) for a typed question: counted per distinct text in the database,
+    then grouped as the key compares them (quiz.engine.typed.common_answers)."""
+    key = typed_key(question)
+    assert key is not None
+    rows = list(
+        Answer.objects.filter(question=question).order_by().values_list("text").annotate(n=Count("id"))
+    )
+    return sum(n for _, n in rows), common_answers(key, rows)
 
 
 def answered_count(question_id: int) -> int:
@@ -187,7 +227,10 @@ def round_view(round_id: int, *, board: Board | None = None, for_contestant: boo
     view = RoundView(round=round_, questions=questions, participants=active_contestants(round_id).count())
     current = view.current
     if current is not None and (not for_contestant or current.revealed_at is not None):
-        view.answered, view.distribution = answer_counts(current)
+        if current.kind in TYPED_KINDS:
+            view.answered, view.common = typed_answer_counts(current)
+        else:
+            view.answered, view.distribution = answer_counts(current)
     if round_.phase in (Phase.REVEALED, Phase.LEADERBOARD, Phase.FINISHED):
         view.leaderboard = leaderboard_top(round_id, board=board)
         view.teams = team_table(round_id)
@@ -245,7 +288,7 @@ def current_answer(contestant_id: int, round_: Round) -> dict[str, Any] | None:
         Answer.objects.filter(
             contestant_id=contestant_id, question__round_id=round_.id, question__position=round_.current_index
         )
-        .values("choices", "received_at")
+        .values("choices", "text", "received_at")
         .first()
     )
     return None if stored is None else {"question": round_.current_index, **stored}
@@ -259,10 +302,15 @@ def current_answers(contestant_ids: list[int], round_: Round) -> dict[int, dict[
         contestant_id__in=contestant_ids,
         question__round_id=round_.id,
         question__position=round_.current_index,
-    ).values_list("contestant_id", "choices", "received_at")
+    ).values_list("contestant_id", "choices", "text", "received_at")
     return {
-        contestant_id: {"question": round_.current_index, "choices": choices, "received_at": received_at}
-        for contestant_id, choices, received_at in rows
+        contestant_id: {
+            "question": round_.current_index,
+            "choices": choices,
+            "text": text,
+            "received_at": received_at,
+        }
+        for contestant_id, choices, text, received_at in rows
     }
 
 

@@ -100,5 +100,6 @@ def answer_group(kind: str, answer: str, unit: str = "") -> str:
     """What counts as the same answer in the statistics: the normalised text, or the number read."""
     if kind == "numerical":
         number = parse_number(answer, unit)
-        return f"{number:g}" if number is not None else normalise(answer)
+        # 12 significant digits: "3.50" and "3.5 m" are one answer, 12345.67 and 12345.7 are two.
+        return f"{number:.12g}" if number is not None else normalise(answer)
     return normalise(answer)

@@ -20,6 +20,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from quiz.engine.ranking import ranked
+from quiz.engine.typed import TypedKey
 
 
 class SpeedCurve(enum.StrEnum):
@@ -130,6 +131,8 @@ class ScoredQuestion:
     time_allowed_ms: int  # the question's own time limit (T of an answer that does not carry its own)
     weight: int = 1  # 0 = practice, 1 = standard, 2 = double points
     multiple: bool = False
+    # A typed question (short answer, numerical) is scored by its key, all or nothing; ``correct`` is empty.
+    typed: TypedKey | None = None
 
 
 # Answer records and outcomes are named tuples rather than frozen dataclasses: a reveal makes one of each
@@ -143,6 +146,7 @@ class AnswerRecord(NamedTuple):
     choices: frozenset[int]
     elapsed_ms: int  # t: whole ms from opening the question to receipt, paused time left out
     time_limit_ms: int | None = None  # T: the contestant's own limit; None: the question's
+    text: str | None = None  # a typed answer, as typed (``choices`` is then empty)
 
 
 class QuestionOutcome(NamedTuple):
@@ -224,6 +228,8 @@ def score_round(
         if cid not in scores:
             scores[cid] = ContestantScore(cid)
     ordered = sorted(questions, key=lambda q: q.index)
+    # Typed answers repeat (most contestants type the same few), so each is matched once per question.
+    matched: dict[tuple[int, str], bool] = {}
     for cid, score in scores.items():
         mine = by_contestant.get(cid)
         if not mine:
@@ -237,7 +243,13 @@ def score_round(
                 streak = 0
                 continue
             answered += 1
-            if answer.choices == q.correct:
+            if q.typed is not None:
+                text = answer.text or ""
+                exact = matched.get((q.index, text))
+                if exact is None:
+                    exact = matched[(q.index, text)] = bool(text) and q.typed.matches(text)
+                share, parts = (1 if exact else 0), 1
+            elif answer.choices == q.correct:
                 exact, share, parts = True, 1, 1
             else:
                 exact, share, parts = _credit(rule, q, answer.choices)

@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from django.db import transaction
 
 from quiz import broadcast, frames, selectors
+from quiz.engine.typed import TYPED_KINDS
 from quiz.models import Answer, Contestant, Round, RoundQuestion
 from quiz.services.errors import QuizError
 
@@ -30,6 +31,7 @@ class PendingAnswer:
     client_elapsed_ms: int | None = None
     rtt_ms: int | None = None
     tapped_at: datetime | None = None  # the phone's tap time (evidence only)
+    text: str | None = None  # a typed answer, trimmed by the protocol (``choices`` is then empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ def _refuse(code: str, message: str, version: int) -> AnswerOutcome:
 class StoredAnswer(NamedTuple):
     choices: list[int]
     received_at: datetime
+    text: str = ""
 
 
 def _ack(stored: StoredAnswer, version: int, *, duplicate: bool, position: int) -> AnswerOutcome:
@@ -64,6 +67,7 @@ def _ack(stored: StoredAnswer, version: int, *, duplicate: bool, position: int) 
         choices=stored.choices,
         received_at=stored.received_at,
         duplicate=duplicate,
+        text=stored.text,
     )
     return AnswerOutcome(frame, True)
 
@@ -82,6 +86,12 @@ def _check(p: PendingAnswer, q: RoundQuestion | None, round_: Round | None) -> t
         if state.paused:
             return "paused", "the clock is paused; answer when it runs again"
         return "too_late", "the answer arrived after the question closed"
+    if q.kind in TYPED_KINDS:
+        if p.text is None:
+            return "wrong_answer_type", "this question is answered by typing, not with choices"
+        return None
+    if p.text is not None:
+        return "wrong_answer_type", "this question is answered with choices, not by typing"
     if any(c >= len(q.choices) for c in p.choices):
         return "invalid_choice", f"choose between 0 and {len(q.choices) - 1}"
     if q.kind != "multiple" and len(p.choices) != 1:
@@ -118,9 +128,9 @@ def answers_record(batch: Sequence[PendingAnswer]) -> BatchResult:
             # Plain rows, not model instances: this runs twice per batch of up to 500 answers.
             rows = Answer.objects.filter(question_id__in=question_ids, contestant_id__in=contestant_ids)
             return {
-                (contestant, question): StoredAnswer(choices, received_at)
-                for contestant, question, choices, received_at in rows.values_list(
-                    "contestant_id", "question_id", "choices", "received_at"
+                (contestant, question): StoredAnswer(choices, received_at, text)
+                for contestant, question, choices, received_at, text in rows.values_list(
+                    "contestant_id", "question_id", "choices", "received_at", "text"
                 )
             }
 
@@ -139,6 +149,7 @@ def answers_record(batch: Sequence[PendingAnswer]) -> BatchResult:
                 question_id=q.id,
                 contestant_id=p.contestant_id,
                 choices=list(p.choices),
+                text=p.text or "",
                 received_at=p.received_at,
                 # t and T of the speed points, fixed now: nothing later (a pause, an extension) moves them.
                 elapsed_ms=state.answering_ms(p.received_at),

@@ -55,6 +55,18 @@ def _new_pin() -> str:
     return f"{secrets.randbelow(900000) + 100000}"
 
 
+# What a live round plays: choice questions and typed answers. Host-judged questions are for the finals.
+PLAYABLE_KINDS = frozenset(
+    {
+        QuestionKind.SINGLE,
+        QuestionKind.MULTIPLE,
+        QuestionKind.TRUE_FALSE,
+        QuestionKind.SHORT,
+        QuestionKind.NUMERICAL,
+    }
+)
+
+
 def round_create(
     *,
     competition,
@@ -70,12 +82,11 @@ def round_create(
     rule = ScoringRule.from_dict(scoring)  # refuses a broken rule before anything is written
     if not questions:
         raise QuizError("no_questions", "a round needs at least one question")
-    playable = {QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.TRUE_FALSE}
-    unplayable = [q.key for q in questions if q.status != Status.APPROVED or q.kind not in playable]
+    unplayable = [q.key for q in questions if q.status != Status.APPROVED or q.kind not in PLAYABLE_KINDS]
     if unplayable:
         raise QuizError(
             "question_not_playable",
-            f"only approved choice questions can be played: {', '.join(unplayable[:10])}",
+            f"only approved choice and typed-answer questions can be played: {', '.join(unplayable[:10])}",
         )
     for attempt in range(20):
         try:
@@ -99,6 +110,10 @@ def round_create(
                         stem=q.stem,
                         choices=list(q.choices),
                         correct=sorted(q.correct),
+                        accepted_answers=list(q.accepted_answers or []),
+                        numeric_value=q.numeric_value,
+                        tolerance=q.tolerance or 0,
+                        unit=q.unit,
                         explanation=q.explanation,
                         image=q.image.name,
                         image_alt=q.image_alt if q.image else "",

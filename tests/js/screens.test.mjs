@@ -6,10 +6,13 @@ import { describe, test } from "node:test";
 import {
   choiceShares,
   closedNoteKey,
+  isTyped,
   offlineBanner,
   pendingNoteKey,
   personalSummary,
   podium,
+  typedKeyLine,
+  typedShares,
 } from "../../frontend/static/frontend/screens.js";
 
 describe("choice shares", () => {
@@ -100,5 +103,36 @@ describe("the connection, as the phone tells it", () => {
     for (const state of ["stalled", "offline", "reconnecting", "connecting"]) {
       assert.equal(pendingNoteKey(state), "play.not_received");
     }
+  });
+});
+
+describe("typed questions", () => {
+  test("short answers and numbers are typed; choice questions and no question are not", () => {
+    assert.equal(isTyped({ kind: "short" }), true);
+    assert.equal(isTyped({ kind: "numerical" }), true);
+    assert.equal(isTyped({ kind: "single" }), false);
+    assert.equal(isTyped(null), false);
+  });
+
+  test("a short answer's key lists every accepted answer", () => {
+    assert.deepEqual(typedKeyLine({ accepted: ["万里长城", "萬里長城"] }), {
+      key: "q.accepted",
+      params: { answers: "万里长城 / 萬里長城" },
+    });
+  });
+
+  test("a number's key carries its unit, and its tolerance when there is one", () => {
+    assert.deepEqual(typedKeyLine({ value: 8848.86, tolerance: 0.5, unit: "m" }), {
+      key: "q.numeric_key_tolerance",
+      params: { value: "8848.86 m", tolerance: "0.5 m" },
+    });
+    assert.deepEqual(typedKeyLine({ value: 206, tolerance: 0, unit: "" }), { key: "q.numeric_key", params: { value: "206" } });
+    assert.equal(typedKeyLine(undefined), null);
+  });
+
+  test("each common answer's share is of the people who answered", () => {
+    assert.deepEqual(typedShares([{ count: 3 }, { count: 1 }], 8), [38, 13]);
+    assert.deepEqual(typedShares([], 0), []);
+    assert.deepEqual(typedShares([{ count: 2 }], 0), [100]); // counts ahead of the answered count
   });
 });

@@ -324,6 +324,17 @@ describe("the answer queue", () => {
     ]);
   });
 
+  test("a typed answer is sent as text, without choices, and again until acked", () => {
+    const { queue } = contestant();
+    const line = browser.last;
+    queue.submitText(1, "万里长城", { tapped_at: 1795321326310 });
+    assert.deepEqual(line.sentOfType("answer"), [{ type: "answer", question: 1, text: "万里长城", tapped_at: 1795321326310 }]);
+    tick(3000);
+    assert.equal(line.sentOfType("answer").length, 2);
+    line.deliver({ type: "ack", version: 1, question: 1, choices: [], text: "万里长城", duplicate: false });
+    assert.equal(queue.pending, null);
+  });
+
   test("an unacked answer is sent again every few seconds until the ack comes", () => {
     const { queue } = contestant();
     const line = browser.last;

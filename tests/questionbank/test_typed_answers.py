@@ -266,16 +266,18 @@ def test_a_short_answer_question_without_accepted_answers_is_refused_on_the_form
 
 
 @pytest.mark.django_db
-def test_live_rounds_do_not_draw_or_accept_typed_questions_yet():
-    from questionbank.draws import DRAWABLE_KINDS
-    from quiz.services.errors import QuizError
+def test_live_rounds_play_typed_questions_and_draws_take_them_only_when_named():
+    from questionbank.draws import DRAWABLE_KINDS, draw_spec
     from quiz.services.rounds import round_create
 
     question = QuestionFactory(kind="short", choices=[], correct=[], accepted_answers=["北京"])
 
+    # a draw without kinds stays with choice questions (the online stage plays only those)
     assert "short" not in DRAWABLE_KINDS and "numerical" not in DRAWABLE_KINDS
-    with pytest.raises(QuizError, match=question.key):
-        round_create(competition=CompetitionFactory(), title="t", questions=[question])
+    assert draw_spec({"count": 1, "kinds": ["short", "numerical"]}).kinds == {"short", "numerical"}
+    round_ = round_create(competition=CompetitionFactory(), title="t", questions=[question])
+    copy = round_.questions.get()
+    assert (copy.kind, copy.accepted_answers, copy.choices) == ("short", ["北京"], [])
 
 
 @pytest.mark.django_db

@@ -22,6 +22,7 @@ export const ERROR = Object.freeze({
   answer_duplicate: "answer_duplicate",
   answer_not_your_turn: "answer_not_your_turn",
   answer_too_late: "answer_too_late",
+  answer_too_long: "answer_too_long",
   attempt_cap: "attempt_cap",
   attempt_finished: "attempt_finished",
   attempt_unknown: "attempt_unknown",
@@ -41,6 +42,7 @@ export const ERROR = Object.freeze({
   duel_not_open: "duel_not_open",
   duel_over: "duel_over",
   duel_unknown: "duel_unknown",
+  empty_answer: "empty_answer",
   final_finished: "final_finished",
   final_not_found: "final_not_found",
   final_not_started: "final_not_started",
@@ -123,6 +125,7 @@ export const ERROR = Object.freeze({
   wager_not_your_turn: "wager_not_your_turn",
   wager_picks_open: "wager_picks_open",
   wager_tier_taken: "wager_tier_taken",
+  wrong_answer_type: "wrong_answer_type",
   wrong_pin: "wrong_pin",
   wrong_question: "wrong_question",
 });

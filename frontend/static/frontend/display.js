@@ -6,8 +6,8 @@
 import { CLOSE } from "./codes.js";
 import { formatNumber, t } from "./i18n.js";
 import { $, byTestId, connect, followRound, pageData } from "./page.js";
-import { choiceShares, closedNoteKey, podium } from "./screens.js";
-import { choiceParts, Countdown, el, renderLeaderboard, setText, show, showQuestionImage } from "./ui.js";
+import { choiceShares, closedNoteKey, isTyped, podium, typedKeyLine, typedShares } from "./screens.js";
+import { choiceParts, Countdown, el, renderLeaderboard, renderTypedAnswers, setText, show, showQuestionImage } from "./ui.js";
 
 const pin = pageData("display-pin", "");
 const final = pageData("display-final");
@@ -26,6 +26,11 @@ const ui = {
   note: byTestId("display-note"),
   choices: byTestId("display-choices"),
   chart: byTestId("display-chart"),
+  typed: byTestId("display-typed"),
+  typedUnit: byTestId("display-typed-unit"),
+  typedKey: byTestId("display-typed-key"),
+  typedTitle: byTestId("display-typed-title"),
+  typedAnswers: byTestId("display-typed-answers"),
   explanation: byTestId("display-explanation"),
   explanationText: $('[data-testid="display-explanation"] .explanation-text'),
   answered: byTestId("display-answered"),
@@ -210,9 +215,27 @@ function render() {
   const open = r.phase === "open";
   const revealed = r.phase === "revealed" && Array.isArray(q.correct);
   show(ui.countdown, open);
-  show(ui.choices, open);
-  show(ui.chart, !open);
-  if (open) {
+  const typed = isTyped(q);
+  ui.frame.dataset.typed = typed ? "true" : "false";
+  show(ui.choices, open && !typed);
+  show(ui.chart, !open && !typed);
+  show(ui.typed, typed);
+  if (typed) {
+    // Typed: the unit while answers come in; at the reveal the accepted answer(s) and the most common answers.
+    state.builtFor = null;
+    const unit = q.kind === "numerical" && q.unit ? q.unit : "";
+    show(ui.typedUnit, open && Boolean(unit));
+    setText(ui.typedUnit, unit ? t("display.unit", { unit }) : "");
+    const line = revealed ? typedKeyLine(q.key) : null;
+    show(ui.typedKey, Boolean(line));
+    setText(ui.typedKey, line ? t(line.key, line.params) : "");
+    const answers = revealed ? q.answers || [] : [];
+    show(ui.typedTitle, revealed);
+    renderTypedAnswers(ui.typedAnswers, answers, q.answered, {
+      testid: "display-typed-answer",
+      shares: typedShares(answers, q.answered),
+    });
+  } else if (open) {
     if (state.builtFor !== `${q.index}:${q.choices.length}`) buildChoices(q);
     state.builtFor = `${q.index}:${q.choices.length}`;
   } else {

@@ -8,7 +8,18 @@ import { CLOSE, ERROR } from "./codes.js";
 import { errorText, formatNumber, t } from "./i18n.js";
 import { $, byTestId, connect, followRound, pageData } from "./page.js";
 import { cueFor, Sound } from "./sound.js";
-import { choiceParts, Countdown, el, renderLeaderboard, setText, show, showQuestionImage, store } from "./ui.js";
+import { isTyped, typedKeyLine } from "./screens.js";
+import {
+  choiceParts,
+  Countdown,
+  el,
+  renderLeaderboard,
+  renderTypedAnswers,
+  setText,
+  show,
+  showQuestionImage,
+  store,
+} from "./ui.js";
 
 const roundId = pageData("host-round-id");
 const socket = connect(`/ws/host/${roundId}/`);
@@ -32,6 +43,10 @@ const ui = {
   image: $('[data-testid="host-image"] img'),
   note: byTestId("host-question-note"),
   choices: byTestId("host-choices"),
+  typed: byTestId("host-typed"),
+  typedKey: byTestId("host-typed-key"),
+  typedAnswers: byTestId("host-typed-answers"),
+  typedEmpty: byTestId("host-typed-empty"),
   explanation: byTestId("host-explanation"),
   explanationText: $('[data-testid="host-explanation"] .explanation-text'),
   people: byTestId("host-participants"),
@@ -343,6 +358,7 @@ function renderCurrent(r) {
     setText(ui.stem, t("q.none"));
     showQuestionImage(ui.image, null);
     ui.choices.replaceChildren();
+    show(ui.typed, false);
     show(ui.explanation, false);
     show(ui.note, false);
     return;
@@ -375,6 +391,17 @@ function renderCurrent(r) {
     );
   });
   ui.choices.replaceChildren(...items);
+  // A typed question: its key (unless hidden) and the most common answers as they come in.
+  const typed = isTyped(q);
+  show(ui.typed, typed);
+  if (typed) {
+    const line = hidden ? null : typedKeyLine(q.key);
+    show(ui.typedKey, Boolean(line));
+    setText(ui.typedKey, line ? t(line.key, line.params) : "");
+    const answers = hidden ? [] : q.answers || [];
+    renderTypedAnswers(ui.typedAnswers, answers, q.answered, { testid: "host-typed-answer" });
+    show(ui.typedEmpty, !hidden && answers.length === 0);
+  }
   let note = "";
   if (q.voided) note = t("q.voided");
   else if (r.phase === "open" && q.paused) note = t("q.paused");

@@ -5,9 +5,20 @@
 import { CLOSE, ERROR } from "./codes.js";
 import { errorText, formatNumber, t } from "./i18n.js";
 import { $, byTestId, connect, pageData } from "./page.js";
-import { choiceShares, closedNoteKey, pendingNoteKey, personalSummary } from "./screens.js";
+import { choiceShares, closedNoteKey, isTyped, pendingNoteKey, personalSummary, typedKeyLine, typedShares } from "./screens.js";
 import { AnswerQueue } from "./socket.js";
-import { choiceParts, Countdown, el, remainingMs, renderLeaderboard, setText, show, showQuestionImage, store } from "./ui.js";
+import {
+  choiceParts,
+  Countdown,
+  el,
+  remainingMs,
+  renderLeaderboard,
+  renderTypedAnswers,
+  setText,
+  show,
+  showQuestionImage,
+  store,
+} from "./ui.js";
 
 const KEYS = {
   lastPin: "jjq:lastPin",
@@ -89,6 +100,14 @@ const live = {
   timeFactor: byTestId("time-factor"),
   choices: byTestId("choices"),
   submit: $("#answer-submit"),
+  typedForm: $("#typed-form"),
+  typedInput: $("#typed-input"),
+  typedUnit: byTestId("typed-unit"),
+  typedSubmit: byTestId("typed-submit"),
+  typedReveal: byTestId("typed-reveal"),
+  typedMine: byTestId("typed-mine"),
+  typedKey: byTestId("typed-key"),
+  typedAnswers: byTestId("typed-answers"),
   pending: byTestId("answer-pending"),
   ack: byTestId("answer-ack"),
   note: byTestId("question-note"),
@@ -118,7 +137,7 @@ const app = {
   joined: false, // a welcome arrived on the current connection
   round: null,
   me: null,
-  myAnswer: null, // {question, choices}: the answer the server holds for the current question
+  myAnswer: null, // {question, choices, text?}: the answer the server holds for the current question
   results: {}, // question index -> result frame
   selection: new Set(), // multiple choice, before submitting
   builtFor: null, // which question the choice buttons belong to
@@ -303,7 +322,7 @@ socket.on("welcome", (frame) => {
     app.frozen = q.paused ? { question: q.index, ms: frame.me.remaining_ms } : null;
   }
   const stored = frame.me.answer;
-  app.myAnswer = stored ? { question: stored.question, choices: stored.choices } : null;
+  app.myAnswer = stored ? { question: stored.question, choices: stored.choices, text: stored.text } : null;
   applyRound(round, null);
   // The answer that was waiting for an ack: the server has it already, or it can still be sent, or it is too late.
   const pending = queue.pending;
@@ -333,7 +352,7 @@ socket.on("state", (frame) => {
 socket.on("ack", (frame) => {
   queue.acked(frame);
   if (app.round && frame.question === app.round.current) {
-    app.myAnswer = { question: frame.question, choices: frame.choices };
+    app.myAnswer = { question: frame.question, choices: frame.choices, text: frame.text };
   }
   render();
 });
@@ -419,6 +438,8 @@ function answerRefused(frame) {
   }
   queue.drop();
   if (code === ERROR.invalid_choice || code === ERROR.paused) app.selection.clear();
+  // A typed answer that was refused stays in the box to be corrected and sent again.
+  if (code === ERROR.empty_answer || code === ERROR.answer_too_long) live.typedInput.focus({ preventScroll: true });
   app.message = errorText(code, frame.message);
   render();
 }
@@ -495,6 +516,31 @@ function submitAnswer(choices) {
 }
 
 live.submit.addEventListener("click", () => submitAnswer([...app.selection]));
+
+/** Send what is typed in the box (short answer, numerical): trimmed, and nothing when it is empty. */
+function submitTyped() {
+  const round = app.round;
+  if (!round || questionLocked(round) || !isTyped(round.question)) return;
+  const text = live.typedInput.value.trim();
+  if (!text) {
+    app.message = errorText(ERROR.empty_answer);
+    render();
+    live.typedInput.focus({ preventScroll: true });
+    return;
+  }
+  const q = round.question;
+  const elapsed = app.shownAt && app.shownAt.question === q.index ? performance.now() - app.shownAt.at : null;
+  const extra = { tapped_at: Math.round(socket.now()) };
+  if (elapsed !== null) extra.client_elapsed_ms = Math.min(3600000, Math.max(0, Math.round(elapsed)));
+  app.message = null;
+  queue.submitText(q.index, text, extra);
+  render();
+}
+
+live.typedForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  submitTyped();
+});
 live.again.addEventListener("click", joinAnother);
 $("#kicked-again").addEventListener("click", joinAnother);
 
@@ -569,6 +615,45 @@ function render() {
   show(live.message, Boolean(app.message));
 }
 
+/** The text box of a typed question: a keyboard for text, a decimal keypad and the unit for a number. */
+function renderTyped(round, locked) {
+  const q = round.question;
+  const typed = isTyped(q);
+  show(live.typedForm, typed && round.phase === "open" && !q.voided);
+  show(live.choices, !typed);
+  if (!typed) {
+    show(live.typedReveal, false);
+    return;
+  }
+  const input = live.typedInput;
+  const numerical = q.kind === "numerical";
+  if (input.dataset.question !== String(q.index)) {
+    input.dataset.question = String(q.index);
+    input.value = "";
+  }
+  input.setAttribute("inputmode", numerical ? "decimal" : "text");
+  input.placeholder = t(numerical ? "q.number_placeholder" : "q.typed_placeholder");
+  const unit = numerical ? q.unit || "" : "";
+  show(live.typedUnit, Boolean(unit));
+  setText(live.typedUnit, unit);
+  // What the server holds (or is being sent) stands in the box once sent; until then the box is the contestant's.
+  const mine = app.myAnswer && app.myAnswer.question === q.index ? app.myAnswer : null;
+  const pending = queue.pending && queue.pending.question === q.index ? queue.pending : null;
+  const sent = mine?.text ?? pending?.text;
+  if (typeof sent === "string" && input.value !== sent) input.value = sent;
+  input.disabled = locked;
+  live.typedSubmit.disabled = locked;
+
+  const revealed = round.phase === "revealed" && Boolean(q.key);
+  show(live.typedReveal, revealed && !q.voided);
+  if (!revealed) return;
+  show(live.typedMine, typeof mine?.text === "string");
+  if (typeof mine?.text === "string") setText(live.typedMine, t("q.your_answer", { answer: mine.text }));
+  const line = typedKeyLine(q.key);
+  setText(live.typedKey, line ? t(line.key, line.params) : "");
+  renderTypedAnswers(live.typedAnswers, q.answers, q.answered, { shares: typedShares(q.answers, q.answered) });
+}
+
 function renderQuestion(round) {
   const q = round.question;
   const phase = round.phase;
@@ -582,6 +667,7 @@ function renderQuestion(round) {
   if (extra > 0) setText(live.timeFactor, t("play.extended_time", { factor: formatNumber((q.duration_ms + extra) / q.duration_ms) }));
 
   const locked = questionLocked(round);
+  renderTyped(round, locked);
   const chosen = chosenFor(q);
   const revealed = Array.isArray(q.correct);
   const mine = app.myAnswer && app.myAnswer.question === q.index;
@@ -604,7 +690,8 @@ function renderQuestion(round) {
   const multipleOpen = open && q.kind === "multiple" && !mine && !pending && !q.voided;
   show(live.submit, multipleOpen);
   live.submit.disabled = locked || app.selection.size === 0;
-  setText(live.hint, open && !locked ? t(q.kind === "multiple" ? "q.hint_multiple" : "q.hint_single") : "");
+  const hints = { multiple: "q.hint_multiple", short: "q.hint_short", numerical: "q.hint_numerical" };
+  setText(live.hint, open && !locked ? t(hints[q.kind] || "q.hint_single") : "");
   show(live.hint, open && !locked);
 
   show(live.pending, Boolean(pending));
@@ -651,7 +738,8 @@ function renderResult(round) {
   const q = round.question;
   const result = q ? app.results[q.index] : null;
   // No verdict for a voided question, nor before the key is known (a result frame brings it at the end too).
-  if (!q || q.voided || (!result && !Array.isArray(q.correct))) {
+  // A typed answer's verdict is the server's alone (it normalises): without a result frame, none is shown.
+  if (!q || q.voided || (!result && (!Array.isArray(q.correct) || isTyped(q)))) {
     show(live.result, false);
     return;
   }

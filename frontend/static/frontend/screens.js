@@ -61,3 +61,25 @@ export function offlineBanner(state, everConnected) {
 export function pendingNoteKey(state) {
   return state === "connected" ? "play.sending" : "play.not_received";
 }
+
+/** Whether a question is answered by typing (short answer, numerical) rather than with choices. */
+export function isTyped(q) {
+  return Boolean(q) && (q.kind === "short" || q.kind === "numerical");
+}
+
+/** A typed question's key as one line: the i18n key and its parameters (`key` from the payload). */
+export function typedKeyLine(key) {
+  if (!key) return null;
+  if (Array.isArray(key.accepted)) return { key: "q.accepted", params: { answers: key.accepted.join(" / ") } };
+  const unit = key.unit ? ` ${key.unit}` : "";
+  const value = `${key.value}${unit}`;
+  if (key.tolerance) return { key: "q.numeric_key_tolerance", params: { value, tolerance: `${key.tolerance}${unit}` } };
+  return { key: "q.numeric_key", params: { value } };
+}
+
+/** Each common typed answer's share of the people who answered, in whole percent. */
+export function typedShares(answers, answered) {
+  const rows = answers || [];
+  const people = Math.max(answered ?? 0, ...rows.map((row) => row.count ?? 0), 0);
+  return rows.map((row) => (people ? Math.round(((row.count ?? 0) / people) * 100) : 0));
+}

@@ -417,7 +417,7 @@ export class AnswerQueue {
     this.onChange = onChange;
     this._storage = storage; // localStorage unless given; read lazily, as private mode may refuse it
     this.storageKey = null;
-    this.pending = null; // {question, choices, client_elapsed_ms, tapped_at}
+    this.pending = null; // {question, choices, text?, client_elapsed_ms, tapped_at}
     this.ready = false; // joined on the current connection: answers may be sent
     this._timer = null;
     socket.on("close", () => {
@@ -460,11 +460,21 @@ export class AnswerQueue {
     this.flush();
   }
 
+  /** A typed answer (short answer, numerical): sent as `text`, with no choices. */
+  submitText(question, text, extra = {}) {
+    this.pending = { question, choices: [], text, ...extra };
+    this._save();
+    this._changed();
+    this.flush();
+  }
+
   /** Send the pending answer now if the socket has joined; re-arms the resend timer. */
   flush() {
     clearTimeout(this._timer);
     if (!this.pending || !this.ready) return false;
-    const frame = { type: "answer", question: this.pending.question, choices: this.pending.choices };
+    const frame = { type: "answer", question: this.pending.question };
+    if (typeof this.pending.text === "string") frame.text = this.pending.text;
+    else frame.choices = this.pending.choices;
     if (Number.isInteger(this.pending.client_elapsed_ms)) frame.client_elapsed_ms = this.pending.client_elapsed_ms;
     // When the contestant tapped, on the server's clock as this phone knows it: the same on every retry.
     if (Number.isInteger(this.pending.tapped_at)) frame.tapped_at = this.pending.tapped_at;

@@ -194,3 +194,27 @@ export const store = {
     }
   },
 };
+
+/**
+ * A typed question's most common answers (`answers` rows {answer, count, correct}) as bars in `list`, with a
+ * ✓ on the right ones when `showCorrect`. `answered` is the number of people who answered (for the shares).
+ */
+export function renderTypedAnswers(list, answers, answered, { testid = "typed-answer", showCorrect = true, shares = [] } = {}) {
+  const rows = answers || [];
+  const most = Math.max(1, ...rows.map((row) => row.count ?? 0));
+  list.replaceChildren(
+    ...rows.map((row, index) => {
+      const right = showCorrect && row.correct;
+      return el(
+        "li",
+        { className: "typed-row", data: { testid, correct: showCorrect ? String(Boolean(row.correct)) : null } },
+        el("span", { className: "typed-text", text: row.answer }),
+        right ? el("span", { className: "key-mark", text: "✓", attrs: { title: t("q.correct_mark") } }) : null,
+        right ? el("span", { className: "visually-hidden", text: t("q.correct_mark") }) : null,
+        el("span", { className: "typed-bar", attrs: { style: `--fill:${((row.count ?? 0) / most).toFixed(4)}`, "aria-hidden": "true" } }),
+        el("span", { className: "typed-count", text: formatNumber(row.count ?? 0) }),
+        shares[index] !== undefined ? el("span", { className: "typed-share", text: `${shares[index]}%` }) : null,
+      );
+    }),
+  );
+}
