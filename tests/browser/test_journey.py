@@ -372,3 +372,132 @@ async def test_an_event_round_with_a_phone_offline_large_text_extended_time_podi
                 await axe_scan(screen, "display reloaded after the end")
             finally:
                 await browser.close()
+
+
+# --- typed answers: a phone types a short answer and a number; the console and the screen show the key and
+# the most common answers at the reveal -----------------------------------------------------------------
+
+
+@sync_to_async
+def make_typed_round():
+    host = UserFactory(username="li.host")
+    role = HostRoleFactory(user=host)
+    questions = [
+        QuestionFactory(
+            kind="short",
+            stem="我国首次火星探测任务“天问一号”中，在火星表面开展巡视探测的火星车叫什么名字？",
+            choices=[],
+            correct=[],
+            accepted_answers=["祝融号", "祝融"],
+            explanation="天问一号的火星车名为“祝融号”，2021年5月着陆火星乌托邦平原南部。",
+            time_limit=60,
+        ),
+        QuestionFactory(
+            kind="numerical",
+            stem="我国第一颗人造地球卫星“东方红一号”是哪一年发射成功的？",
+            choices=[],
+            correct=[],
+            numeric_value=1970,
+            unit="年",
+            explanation="1970年4月24日，东方红一号发射成功；4月24日因此被定为“中国航天日”。",
+            time_limit=60,
+        ),
+    ]
+    return round_create(competition=role.competition, title="填空题 体验轮", questions=questions), host
+
+
+async def test_a_phone_types_a_short_answer_and_a_number_in_a_live_round(shots):
+    round_, _ = await make_typed_round()
+
+    with daphne_servers(1) as (port,):
+        base = f"http://127.0.0.1:{port}"
+        async with async_playwright() as pw:
+            browser = await launch_chromium(pw)
+            try:
+                host_ctx = await browser.new_context(
+                    viewport={"width": 1366, "height": 900}, locale="zh-CN", bypass_csp=True
+                )
+                console = await host_ctx.new_page()
+                await log_in(console, base, f"/host/rounds/{round_.id}/", "li.host")
+                display_ctx = await browser.new_context(
+                    viewport={"width": 1920, "height": 1080}, locale="zh-CN", bypass_csp=True
+                )
+                screen = await display_ctx.new_page()
+                await screen.goto(f"{base}/display/{round_.pin}/")
+                phones = []
+                for name in ("小红", "老周"):
+                    ctx = await browser.new_context(**PHONE, bypass_csp=True)  # axe is injected below
+                    phone = await ctx.new_page()
+                    await phone.goto(f"{base}/play/?pin={round_.pin}")
+                    await phone.get_by_test_id("join-nickname").fill(name)
+                    await phone.get_by_test_id("join-submit").click()
+                    await expect(phone.get_by_test_id("lobby-waiting")).to_be_visible()
+                    phones.append(phone)
+                red, zhou = phones
+
+                # given the short-answer question open: a text box, no choices
+                await console.get_by_test_id("host-btn-open").click()
+                box = red.get_by_test_id("typed-input")
+                await expect(box).to_be_visible()
+                await expect(box).to_have_attribute("inputmode", "text")
+                await expect(red.get_by_test_id("choices")).to_be_hidden()
+                await expect(screen.get_by_test_id("display-stem")).to_contain_text("天问一号")
+                await expect(screen.get_by_test_id("display-typed-key")).to_be_hidden()
+
+                # when an empty box is sent, the phone asks for an answer and nothing is sent
+                await red.get_by_test_id("typed-submit").click()
+                await expect(red.get_by_test_id("play-message")).to_be_visible()
+                # then one phone types a traditional spelling, full-width punctuation; the other a wrong one
+                await box.fill("祝融號！")
+                await box.press("Enter")
+                await expect(red.get_by_test_id("answer-ack")).to_be_visible()
+                await expect(box).to_be_disabled()
+                await expect(box).to_have_value("祝融號！")
+                await zhou.get_by_test_id("typed-input").fill("玉兔号")
+                await zhou.get_by_test_id("typed-submit").click()
+                await expect(zhou.get_by_test_id("answer-ack")).to_be_visible()
+                await expect(console.get_by_test_id("host-answered")).to_contain_text(
+                    re.compile(r"2\s*/\s*2")
+                )
+                await expect(console.get_by_test_id("host-typed-key")).to_contain_text("祝融号")
+                await red.screenshot(path=shots / "contestant-typed-answer.png")
+
+                # and at the reveal the phones, the screen and the console show the key and the common answers
+                await console.get_by_test_id("host-btn-reveal").click()
+                await expect(screen.get_by_test_id("display-typed-key")).to_contain_text("祝融号 / 祝融")
+                rows = screen.get_by_test_id("display-typed-answer")
+                await expect(rows).to_have_count(2)
+                await expect(rows.first).to_have_attribute("data-correct", "true")
+                await expect(rows.first).to_contain_text("祝融號！")
+                await expect(red.get_by_test_id("result-verdict")).to_have_text("回答正确！")
+                await expect(zhou.get_by_test_id("result")).to_have_attribute("data-verdict", "incorrect")
+                await expect(red.get_by_test_id("typed-key")).to_contain_text("祝融号")
+                await expect(console.get_by_test_id("host-typed-answer")).to_have_count(2)
+                await screen.screenshot(path=shots / "display-typed-reveal.png")
+                await red.screenshot(path=shots / "contestant-typed-result.png")
+
+                # the numerical question: a decimal keypad with the unit; full-width digits count
+                await console.get_by_test_id("host-btn-open").click()
+                number = zhou.get_by_test_id("typed-input")
+                await expect(number).to_have_attribute("inputmode", "decimal")
+                await expect(number).to_have_value("")
+                await expect(zhou.get_by_test_id("typed-unit")).to_have_text("年")
+                await expect(screen.get_by_test_id("display-typed-unit")).to_contain_text("年")
+                await number.fill("１９７０")
+                await zhou.get_by_test_id("typed-submit").click()
+                await expect(zhou.get_by_test_id("answer-ack")).to_be_visible()
+                await red.get_by_test_id("typed-input").fill("1971")
+                await red.get_by_test_id("typed-submit").click()
+                await expect(red.get_by_test_id("answer-ack")).to_be_visible()
+                await zhou.screenshot(path=shots / "contestant-numerical-answer.png")
+                await console.get_by_test_id("host-btn-reveal").click()
+                await expect(screen.get_by_test_id("display-typed-key")).to_contain_text("1970 年")
+                await expect(zhou.get_by_test_id("result")).to_have_attribute("data-verdict", "correct")
+                await expect(red.get_by_test_id("result")).to_have_attribute("data-verdict", "incorrect")
+                await expect(console.get_by_test_id("host-typed-answer").first).to_contain_text("1970")
+                await console.screenshot(path=shots / "host-typed-reveal.png")
+                await axe_scan(red, "phone after a typed reveal")
+                await axe_scan(screen, "display after a typed reveal")
+                await axe_scan(console, "host console after a typed reveal")
+            finally:
+                await browser.close()
