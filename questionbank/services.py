@@ -167,6 +167,8 @@ def _validated(item: dict[str, Any], where: str) -> dict[str, Any]:
     choices, correct = item.get("choices"), item.get("correct")
     if kind == QuestionKind.JUDGED:
         return item
+    if kind in (QuestionKind.SHORT, QuestionKind.NUMERICAL):
+        return _validated_typed(item, where)
     if (
         not isinstance(choices, list)
         or not 2 <= len(choices) <= 6
@@ -183,6 +185,43 @@ def _validated(item: dict[str, Any], where: str) -> dict[str, Any]:
     if not str(item.get("stem", "")).strip():
         raise QuestionDataError(f"{where}: the stem is empty")
     return item
+
+
+def _validated_typed(item: dict[str, Any], where: str) -> dict[str, Any]:
+    """A short-answer or numerical question of a demo file: no choices, and its key."""
+    if item.get("choices") or item.get("correct"):
+        raise QuestionDataError(f"{where}: a typed question has no choices")
+    if item["kind"] == QuestionKind.SHORT:
+        accepted = item.get("accepted_answers")
+        if (
+            not isinstance(accepted, list)
+            or not accepted
+            or not all(isinstance(a, str) and a for a in accepted)
+        ):
+            raise QuestionDataError(f"{where}: a short-answer question needs its accepted answers")
+    else:
+        value, tolerance = item.get("numeric_value"), item.get("tolerance", 0)
+        numbers = (value, tolerance)
+        if any(isinstance(n, bool) or not isinstance(n, int | float) for n in numbers) or tolerance < 0:
+            raise QuestionDataError(
+                f"{where}: a numerical question needs its value and a tolerance of 0 or more"
+            )
+    if not str(item.get("stem", "")).strip():
+        raise QuestionDataError(f"{where}: the stem is empty")
+    return item
+
+
+def _typed_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """The key fields of a typed question (empty for a choice question)."""
+    if item["kind"] == QuestionKind.SHORT:
+        return {"accepted_answers": list(item["accepted_answers"])}
+    if item["kind"] == QuestionKind.NUMERICAL:
+        return {
+            "numeric_value": float(item["numeric_value"]),
+            "tolerance": float(item.get("tolerance", 0)),
+            "unit": item.get("unit", ""),
+        }
+    return {}
 
 
 def taxonomy_load(path: Path) -> int:
@@ -270,6 +309,7 @@ def questions_load_json(path: Path) -> tuple[int, int]:
                     "choices": item["choices"],
                     "explanation": item.get("explanation", ""),
                     "image_alt": picture["alt"] if picture else "",
+                    **_typed_fields(item),
                 },
             )
             original.tags.set(wanted)
@@ -287,6 +327,7 @@ def questions_load_json(path: Path) -> tuple[int, int]:
                         "translation_of": original,
                         "explanation": translated.get("explanation", ""),
                         "image_alt": english.get("image_alt", "") if picture else "",
+                        **_typed_fields(translated),
                     },
                 )
                 copy.tags.set(wanted)

@@ -19,6 +19,8 @@ from quiz.services.rounds import round_create
 
 FIXTURES = Path(settings.BASE_DIR) / "questionbank" / "fixtures"
 DEMO_QUESTIONS = FIXTURES / "demo_questions.json"
+# Typed-answer questions the demo round plays: a short answer (填空) and a number with its unit.
+DEMO_TYPED = ("demo-303", "demo-304")
 TAXONOMY = FIXTURES / "taxonomy.json"
 HOST_USERNAME = "host"
 HOST_PASSWORD = "jingjinji-2026"  # demo only; printed below, change it in the admin
@@ -97,11 +99,14 @@ class Command(BaseCommand):
             .first()
         )
         if round_ is None:
+            approved = Question.objects.filter(language="zh-hans", status="approved").order_by("key")
+            typed = list(approved.filter(key__in=DEMO_TYPED)[: max(questions - 1, 0)])
             picked = list(
-                Question.objects.filter(language="zh-hans", status="approved")
-                .exclude(kind="judged")
-                .order_by("key")[:questions]
+                approved.filter(kind__in=("single", "multiple", "truefalse"))[: questions - len(typed)]
             )
+            # The typed questions come third and sixth, so the demo shows a text box and a keypad early on.
+            for position, question in zip((2, 5), typed, strict=False):
+                picked.insert(min(position, len(picked)), question)
             round_ = round_create(
                 competition=competition,
                 title=ROUND_TITLE,
