@@ -66,7 +66,9 @@ class ItemResponses:
 
     ``questions``: ``(round_question_id, round_id, position, source_id, source_key, stem, choices, correct)``
     in play order (rounds by creation, then position); ``source_id`` and ``source_key`` are None when the
-    bank question was deleted. ``answers``: ``(contestant_id, round_question_id, choices, elapsed_ms)``.
+    bank question was deleted. ``answers``: ``(contestant_id, round_question_id, choices, elapsed_ms)``, with
+    the typed text as a fifth item where there is one. ``typed_keys``: round question id -> the key of a typed
+    question, ``{"kind", "accepted", "value", "tolerance", "unit"}`` (choice questions are not in it).
     ``contestants``: ``(contestant_id, round_id, score, region)`` for everyone who answered; ``region`` is
     None when the contestant has no team division.
     """
@@ -74,6 +76,7 @@ class ItemResponses:
     questions: Sequence[tuple] = field(default_factory=tuple)
     answers: Sequence[tuple] = field(default_factory=tuple)
     contestants: Sequence[tuple] = field(default_factory=tuple)
+    typed_keys: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 class RoundsProvider(Protocol):

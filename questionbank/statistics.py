@@ -28,6 +28,7 @@ from questionbank.engine.stats import (
 from questionbank.engine.stats import (
     item_statistics as compute,
 )
+from questionbank.engine.typed_answers import answer_group, typed_correct
 from questionbank.hooks import ResponseScope
 
 NO_REGION = "—"
@@ -41,6 +42,7 @@ class ItemRow:
     stem: str
     question_id: int | None
     stats: ItemStats
+    typed: bool = False  # a short-answer or numerical question: ``stats.wrong_answers`` instead of options
 
 
 def _id(value) -> int | None:
@@ -87,6 +89,8 @@ def item_statistics(
     scores = percentile_scores(by_round)
 
     order = {item: i for i, item in enumerate(dict.fromkeys(item_of.values()))}
+    typed = _TypedJudge(found.typed_keys)
+    typed_items = {item_of[rq_id] for rq_id in found.typed_keys if rq_id in item_of}
     responses = sorted(
         (
             Response(
@@ -96,8 +100,10 @@ def item_statistics(
                 choices=frozenset(c for c in (choices or []) if isinstance(c, int)),
                 correct=key_of[rq_id],
                 elapsed_ms=elapsed,
+                right=typed.right(rq_id, text),
+                group=typed.group(rq_id, text),
             )
-            for cid, rq_id, choices, elapsed in answers
+            for cid, rq_id, choices, elapsed, text in (_with_text(a) for a in answers)
         ),
         key=lambda r: (order[r.question_key], r.contestant_id),
     )
@@ -107,8 +113,49 @@ def item_statistics(
         if region is not None and stats.region != region:
             continue
         label, stem, source_id, _n = meta[stats.question_key]
-        rows.append(ItemRow(label=label, stem=stem, question_id=source_id, stats=stats))
+        typed_item = stats.question_key in typed_items
+        rows.append(ItemRow(label=label, stem=stem, question_id=source_id, stats=stats, typed=typed_item))
     return rows
+
+
+def _with_text(answer: tuple) -> tuple:
+    """An answer row with its typed text (empty for a choice answer, or a provider that sends none)."""
+    return answer if len(answer) > 4 else (*answer, "")
+
+
+class _TypedJudge:
+    """Right or wrong, and the group, of typed answers by their round question's key: each distinct text is
+    matched once per round question (a season repeats the same few answers many times)."""
+
+    def __init__(self, keys: dict[int, dict]) -> None:
+        self.keys = keys
+        self.seen: dict[tuple[int, str], tuple[bool, str]] = {}
+
+    def _judged(self, rq_id: int, text: str) -> tuple[bool, str] | None:
+        key = self.keys.get(rq_id)
+        if key is None:
+            return None
+        found = self.seen.get((rq_id, text))
+        if found is None:
+            kind, unit = key["kind"], key.get("unit", "")
+            right = bool(text) and typed_correct(
+                kind,
+                text,
+                accepted=key.get("accepted", ()),
+                value=key.get("value"),
+                tolerance=key.get("tolerance") or 0.0,
+                unit=unit,
+            )
+            found = self.seen[(rq_id, text)] = (right, answer_group(kind, text, unit) if text else "")
+        return found
+
+    def right(self, rq_id: int, text: str) -> bool | None:
+        judged = self._judged(rq_id, text or "")
+        return None if judged is None else judged[0]
+
+    def group(self, rq_id: int, text: str) -> str:
+        judged = self._judged(rq_id, text or "")
+        return "" if judged is None else judged[1]
 
 
 def regions(rows: Sequence[ItemRow]) -> list[str]:
@@ -132,6 +179,7 @@ HEADER = [
     "median_ms",
     "flags",
     "flag_details",
+    "common_wrong_answers",
 ]
 
 
@@ -170,6 +218,7 @@ def export_rows(rows: Sequence[ItemRow]) -> list[list]:
                     _r(s.median_ms, 0),
                     ";".join(s.flag_codes),
                     " | ".join(f.message for f in s.flags),
+                    " | ".join(f"{w.answer} ({w.count})" for w in s.wrong_answers),
                 ]
             ]
         )

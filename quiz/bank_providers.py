@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from questionbank import hooks
 from questionbank.hooks import CompetitionRef, ItemResponses, ResponseScope
+from quiz.engine.typed import TYPED_KINDS
 from quiz.models import Answer, Contestant, Round, RoundQuestion
 
 
@@ -50,14 +51,29 @@ class QuizRounds:
         answers = list(
             Answer.objects.filter(question_id__in=rqs.values("id"))
             .order_by()
-            .values_list("contestant_id", "question_id", "choices", "elapsed_ms")
+            .values_list("contestant_id", "question_id", "choices", "elapsed_ms", "text")
         )
+        typed_rows = rqs.filter(kind__in=TYPED_KINDS).values_list(
+            "id", "kind", "accepted_answers", "numeric_value", "tolerance", "unit"
+        )
+        typed_keys = {
+            rq_id: {
+                "kind": kind,
+                "accepted": accepted or [],
+                "value": value,
+                "tolerance": tolerance,
+                "unit": unit,
+            }
+            for rq_id, kind, accepted, value, tolerance, unit in typed_rows
+        }
         contestants = list(
             Contestant.objects.filter(id__in={a[0] for a in answers}).values_list(
                 "id", "round_id", "score", "team__division__name"
             )
         )
-        return ItemResponses(questions=questions, answers=answers, contestants=contestants)
+        return ItemResponses(
+            questions=questions, answers=answers, contestants=contestants, typed_keys=typed_keys
+        )
 
     def competitions(self) -> list[CompetitionRef]:
         return [

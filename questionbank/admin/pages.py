@@ -70,6 +70,12 @@ def statistics_view(request, admin_site):
                 {"letter": letter(i), "percent": round(share * 100), "is_key": i in row.stats.key}
                 for i, share in enumerate(row.stats.shares)
             ],
+            # A typed question has no options: its most common wrong answers, normalised, instead.
+            "typed": row.typed,
+            "wrong": [
+                {"answer": w.answer, "count": w.count, "percent": round(w.share * 100)}
+                for w in row.stats.wrong_answers
+            ],
         }
         for row in rows
     ]

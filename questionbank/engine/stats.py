@@ -42,7 +42,7 @@ Flags and why (``Thresholds`` holds the numbers; change them there):
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -70,12 +70,26 @@ class Response:
     choices: frozenset[int]
     correct: frozenset[int]
     elapsed_ms: int
+    # A typed answer (short answer, numerical): whether it is right, as the bank's matching decided, and
+    # the group it counts in (questionbank.engine.typed_answers.answer_group). None for a choice answer.
+    right: bool | None = None
+    group: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Flag:
     code: str
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class WrongAnswer:
+    answer: str  # normalised: how the typed answers were compared and grouped
+    count: int
+    share: float  # of N
+
+
+TOP_WRONG = 5  # the most common wrong answers kept per typed question
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +108,8 @@ class ItemStats:
     mean_ms: float | None
     median_ms: float | None
     flags: tuple[Flag, ...] = field(default=())
+    # Typed questions: the most common wrong answers, normalised (``WrongAnswer``), most first.
+    wrong_answers: tuple[WrongAnswer, ...] = field(default=())
 
     @property
     def flag_codes(self) -> tuple[str, ...]:
@@ -139,7 +155,7 @@ def _one(
 ) -> ItemStats:
     n = len(rows)
     answer_key = tuple(sorted(rows[0].correct)) if rows else ()
-    right = [r.choices == r.correct for r in rows]
+    right = [r.choices == r.correct if r.right is None else r.right for r in rows]
     facility = sum(right) / n if n else None
     upper_w, lower_w = group_weights(
         [float(scores.get(r.contestant_id, 0)) for r in rows], limits.group_share
@@ -176,8 +192,16 @@ def _one(
         lower_shares=tuple(lower_shares),
         mean_ms=statistics.fmean(times) if times else None,
         median_ms=statistics.median(times) if times else None,
+        wrong_answers=wrong_answers(rows),
     )
     return _flagged(stats, limits)
+
+
+def wrong_answers(rows: Sequence[Response], top: int = TOP_WRONG) -> tuple[WrongAnswer, ...]:
+    """The ``top`` most common wrong typed answers by group, most first (ties by the text)."""
+    counts = Counter(r.group for r in rows if r.right is False and r.group)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return tuple(WrongAnswer(group, n, n / len(rows)) for group, n in ordered)
 
 
 def _flagged(s: ItemStats, limits: Thresholds) -> ItemStats:

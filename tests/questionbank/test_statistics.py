@@ -336,3 +336,102 @@ def test_the_draw_preview_shows_the_drawn_questions_or_the_failed_quota(admin_cl
         url, {"competition": competition.pk, "stage": "", "seed": "4", "spec": json.dumps(spec)}
     )
     assert "tag health: needs 3 questions, only 2 available" in page.content.decode()
+
+
+# --- typed answers: the most common wrong answers, normalised -------------------------------------------
+
+
+def typed(cid, right, group, key="t"):
+    return Response(cid, "north", key, frozenset(), frozenset(), 1000, right=right, group=group)
+
+
+def test_a_typed_question_is_scored_by_its_judged_answers_and_lists_the_common_wrong_ones():
+    rows = [
+        typed(1, True, "候风地动仪"),
+        typed(2, True, "地动仪"),
+        typed(3, False, "浑天仪"),
+        typed(4, False, "浑天仪"),
+        typed(5, False, "指南车"),
+        typed(6, False, "司南"),
+        typed(7, False, "简仪"),
+        typed(8, False, "日晷"),
+        typed(9, False, "指南车"),
+        typed(10, False, "漏刻"),
+    ]
+    (stats,) = item_statistics(rows, {}, thresholds=ANY_N, by_region=False)
+    assert stats.facility == pytest.approx(0.2)
+    assert [(w.answer, w.count) for w in stats.wrong_answers] == [
+        ("指南车", 2),
+        ("浑天仪", 2),  # ties by the text
+        ("司南", 1),
+        ("日晷", 1),
+        ("漏刻", 1),
+    ]  # at most five
+    assert stats.wrong_answers[0].share == pytest.approx(0.2)
+
+
+def test_a_choice_question_has_no_typed_wrong_answers():
+    (stats,) = item_statistics(responses("q", [0], [(1, [1], 900)]), {}, thresholds=ANY_N, by_region=False)
+    assert stats.wrong_answers == ()
+
+
+@pytest.fixture
+def typed_round(db):
+    from quiz.models import Answer, Contestant
+    from quiz.services.rounds import round_create
+    from tests.factories import CompetitionFactory, QuestionFactory
+
+    short = QuestionFactory(key="capital", kind="short", choices=[], correct=[], accepted_answers=["北京"])
+    number = QuestionFactory(
+        key="boil", kind="numerical", choices=[], correct=[], numeric_value=100, tolerance=0, unit="℃"
+    )
+    round_ = round_create(competition=CompetitionFactory(), title="填空", questions=[short, number])
+    rq_short, rq_number = round_.questions.order_by("position")
+    now = timezone.now()
+    texts = [
+        ("北京", "100"),
+        ("北 京。", "100 ℃"),
+        ("上海", "１００"),
+        ("上 海", "99"),
+        ("ＳＨＡＮＧＨＡＩ", "98"),
+        ("南京", "99.0℃"),
+        ("=1+1", "=1+1"),
+    ]
+    for i, (capital, boil) in enumerate(texts, start=1):
+        contestant = Contestant.objects.create(round=round_, nickname=f"p{i}", score=i)
+        for rq, text in ((rq_short, capital), (rq_number, boil)):
+            Answer.objects.create(
+                round=round_, question=rq, contestant=contestant, received_at=now, choices=[], text=text,
+                elapsed_ms=2000,
+            )  # fmt: skip
+    return round_
+
+
+def test_typed_statistics_from_a_round_judge_as_the_round_did_and_group_wrong_answers_normalised(typed_round):
+    capital, boil = [r for r in item_statistics_from_db(round=typed_round) if r.stats.region is None]
+    assert (capital.label, capital.typed, boil.typed) == ("capital", True, True)
+    assert capital.stats.facility == pytest.approx(2 / 7)
+    assert [(w.answer, w.count) for w in capital.stats.wrong_answers] == [
+        ("上海", 2),  # "上 海" is the same answer
+        ("=1+1", 1),  # symbols are kept: + and = can be part of an answer
+        ("shanghai", 1),  # full width and case folded
+        ("南京", 1),
+    ]
+    assert boil.stats.facility == pytest.approx(3 / 7)
+    assert [(w.answer, w.count) for w in boil.stats.wrong_answers] == [("99", 2), ("98", 1), ("=1+1", 1)]
+
+    table = list(csv.reader(io.StringIO(to_csv([capital, boil]))))
+    assert table[0][-1] == "common_wrong_answers"
+    assert table[1][-1] == "上海 (2) | =1+1 (1) | shanghai (1) | 南京 (1)"
+
+
+def test_the_statistics_page_lists_a_typed_questions_common_wrong_answers(
+    admin_client_logged_in, typed_round
+):
+    from django.urls import reverse
+
+    page = admin_client_logged_in.get(
+        reverse("admin:questionbank_question_statistics"), {"competition": typed_round.competition_id}
+    )
+    text = page.content.decode()
+    assert 'data-testid="wrong-answers"' in text and "上海 29%" in text and "99 29%" in text
