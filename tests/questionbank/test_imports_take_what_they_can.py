@@ -211,6 +211,21 @@ def test_moodle_xml_skips_what_it_cannot_hold_and_numbers_questions_without_cate
     assert [p.row for p in parsed if isinstance(p, ParsedQuestion)] == [1, 3, 5]
 
 
+def test_a_moodle_ordering_question_is_skipped_with_its_reason():
+    data = (
+        b'<?xml version="1.0"?><quiz><question type="ordering"><name><text>cpr</text></name>'
+        b"<questiontext><text>\xe6\x8e\x92\xe5\xba\x8f</text></questiontext>"
+        b'<answer fraction="1"><text>A</text></answer><answer fraction="2"><text>B</text></answer>'
+        b"</question></quiz>"
+    )
+
+    (skipped,) = parse("moodle", data)
+
+    assert isinstance(skipped, RowSkip)
+    assert skipped.reason.startswith("an ordering question (the qtype_ordering plugin")
+    assert "'cpr'" in skipped.reason
+
+
 def test_moodle_row_errors_count_questions_not_categories():
     data = MIXED_MOODLE.replace(b'<answer fraction="0"><text>true', b'<answer fraction="x"><text>true')
 

@@ -54,6 +54,7 @@ TYPE_NAMES = {
     "gapselect": "a select-missing-words question",
     "calculated": "a calculated question",
     "randomsamatch": "a random short-answer matching question",
+    "ordering": "an ordering question (the qtype_ordering plugin; not a question kind of the bank yet)",
 }
 
 
