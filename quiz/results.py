@@ -61,6 +61,17 @@ class Results:
     questions: list[list[Any]]
 
 
+def key_text(q: RoundQuestion) -> str:
+    """The key as the workbook shows it: choice letters, accepted answers, or a number with its tolerance."""
+    if q.kind == "short":
+        return "｜".join(q.accepted_answers or [])
+    if q.kind == "numerical":
+        value = "" if q.numeric_value is None else f"{q.numeric_value:.12g}"
+        tolerance = f" ± {q.tolerance:.12g}" if q.tolerance else ""
+        return f"{value}{tolerance} {q.unit}".strip()
+    return letters(q.correct)
+
+
 def _moment(value: datetime | None) -> str:
     if value is None:
         return ""
@@ -117,11 +128,17 @@ def round_results(round_id: int) -> Results:
 
     by_id = {c.id: c for c in contestants}
     by_position = {q.id: q for q in questions}
+    typed_keys = {q.id: selectors.typed_key(q) for q in questions}
     answers = Answer.objects.filter(round=round_).order_by("question__position", "received_at", "id")
     rows: list[tuple[int, int, list[Any]]] = []
     for a in answers:
         q, c = by_position[a.question_id], by_id[a.contestant_id]
         outcome = scores[c.id].outcomes.get(q.position) if c.id in scores else None
+        key = typed_keys[q.id]
+        if key is None:
+            given, right = letters(sorted(a.choices)), sorted(a.choices) == sorted(q.correct)
+        else:  # a typed answer as typed, judged by the round's key as the scores judge it
+            given, right = a.text, bool(a.text) and key.matches(a.text)
         rows.append(
             (
                 c.id,
@@ -130,9 +147,9 @@ def round_results(round_id: int) -> Results:
                     numbers.get(q.position, ""),
                     c.nickname,
                     c.team.name if c.team else "",
-                    letters(sorted(a.choices)),
-                    letters(q.correct),
-                    "是" if sorted(a.choices) == sorted(q.correct) else "否",
+                    given,
+                    key_text(q),
+                    "是" if right else "否",
                     outcome.points if outcome else "",
                     a.elapsed_ms,
                     a.time_limit_ms if a.time_limit_ms is not None else q.duration_ms,
@@ -152,7 +169,7 @@ def round_results(round_id: int) -> Results:
             numbers.get(q.position, ""),
             q.stem,
             "；".join(f"{letters([i])}. {text}" for i, text in enumerate(q.choices)),
-            letters(q.correct),
+            key_text(q),
             q.duration_ms,
             _moment(q.opened_at),
             _moment(q.closed_at),

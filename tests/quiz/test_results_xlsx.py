@@ -137,3 +137,53 @@ def test_the_host_console_links_to_the_results(client, played):
     page = client.get(reverse("host-console", args=[round_.id])).content.decode()
 
     assert reverse("host-results-xlsx", args=[round_.id]) in page
+
+
+def test_typed_answers_are_written_as_typed_with_the_key_and_the_rounds_judgement(client):
+    # given a short-answer and a numerical question, answered right (traditional, full width) and wrong
+    role = HostRoleFactory()
+    short = QuestionFactory(kind="short", choices=[], correct=[], accepted_answers=["万里长城", "长城"])
+    number = QuestionFactory(
+        kind="numerical", choices=[], correct=[], numeric_value=8848.86, tolerance=0.5, unit="m"
+    )
+    round_ = round_create(competition=role.competition, title="填空", questions=[short, number])
+    ann = Contestant.objects.create(round=round_, nickname="Ann")
+    bob = Contestant.objects.create(round=round_, nickname="Bob")
+    start = timezone.now()
+    for index in (0, 1):
+        round_command(
+            user=role.user,
+            round_id=round_.id,
+            command=HostCommand("open", question=index),
+            now=start + timedelta(seconds=10 * index),
+        )
+        texts = {0: ("萬里長城", "=故宫"), 1: ("８８４９ m", "8000")}[index]
+        answers_record(
+            [
+                PendingAnswer(
+                    ann.id, round_.id, index, (), start + timedelta(seconds=10 * index + 1), text=texts[0]
+                ),
+                PendingAnswer(
+                    bob.id, round_.id, index, (), start + timedelta(seconds=10 * index + 2), text=texts[1]
+                ),
+            ]
+        )
+        round_command(
+            user=role.user,
+            round_id=round_.id,
+            command=HostCommand("reveal", question=index),
+            now=start + timedelta(seconds=10 * index + 5),
+        )
+
+    # when the host downloads the results
+    wb = load_workbook(io.BytesIO(download(client, role.user, round_).content))
+
+    # then each answer is as typed (a formula neutralised), with the key and whether it counted
+    answers = rows(wb["按题目"])
+    assert [r[1:6] for r in answers[1:]] == [
+        ["Ann", None, "萬里長城", "万里长城｜长城", "是"],
+        ["Bob", None, "'=故宫", "万里长城｜长城", "否"],
+        ["Ann", None, "８８４９ m", "8848.86 ± 0.5 m", "是"],
+        ["Bob", None, "8000", "8848.86 ± 0.5 m", "否"],
+    ]
+    assert [r[3] for r in rows(wb["题目"])[1:]] == ["万里长城｜长城", "8848.86 ± 0.5 m"]
