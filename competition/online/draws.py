@@ -21,7 +21,11 @@ PLAYABLE = ["single", "multiple", "truefalse"]
 
 def draw(spec: Mapping[str, Any], *, count: int, seed: str, avoid: Iterable[int] = ()) -> list[int]:
     """``count`` question ids by the spec (the mode's quotas), avoiding ``avoid`` when the bank allows."""
-    data = {"kinds": PLAYABLE, "language": "zh-hans", **spec, "count": count}
+    # The online pages answer by choice: typed answers (short, numerical) a spec names are left out.
+    kinds = [kind for kind in spec.get("kinds") or PLAYABLE if kind in PLAYABLE]
+    if not kinds:
+        raise OnlineError("draw_failed", "the online stage plays choice questions only")
+    data = {"language": "zh-hans", **spec, "kinds": kinds, "count": count}
     try:
         parsed = resolved(draw_spec(data))
         pool = pool_for(parsed)

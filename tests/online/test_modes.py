@@ -332,3 +332,14 @@ def test_points_add_up_across_modes_on_the_contestant(bank, contestant):
         answer(contestant, themed)
     contestant.refresh_from_db()
     assert contestant.points == Contestant.objects.get(pk=contestant.pk).points == 60 + 50
+
+
+def test_online_draws_leave_out_typed_answers_a_spec_names(bank):
+    from competition.online import draws
+
+    ids = draws.draw({"kinds": ["single", "short", "numerical"]}, count=5, seed="typed")
+
+    assert set(Question.objects.filter(id__in=ids).values_list("kind", flat=True)) == {"single"}
+    with pytest.raises(OnlineError) as refused:
+        draws.draw({"kinds": ["short", "numerical"]}, count=1, seed="typed")
+    assert refused.value.code == "draw_failed"
