@@ -29,6 +29,7 @@ FIELDS = [
     "token",
     "question",
     "choices",
+    "text",
     "client_elapsed_ms",
     "rtt_ms",
     "t",
@@ -102,6 +103,11 @@ def test_any_frame_parses_into_a_command_or_a_protocol_error(audience, text):
         assert 0 <= command.question <= 999
         assert list(command.choices) == sorted(set(command.choices))
         assert all(0 <= c < protocol.MAX_CHOICES for c in command.choices)
+        if command.text is not None:  # a typed answer: trimmed, 1-200 characters, and no choices
+            assert 1 <= len(command.text) <= protocol.MAX_TEXT and command.text == command.text.strip()
+            assert command.choices == ()
+        else:
+            assert command.choices
     elif isinstance(command, protocol.Ping):
         assert command.t is None or math.isfinite(command.t)
         json.loads(dumps(pong_frame(command.t, server_time=0, version=None)))
