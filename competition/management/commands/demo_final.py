@@ -35,9 +35,10 @@ def demo_final(competition: Competition) -> Final:
     for reg in Registration.objects.filter(team__in=teams, role="member").order_by("code"):
         names.setdefault(reg.team_id, []).append(reg.name)
     pool = iter(
-        Question.objects.filter(language="zh-hans", status="approved")
-        .exclude(kind="judged")
-        .order_by("-key")[: sum(QUESTIONS.values()) + SUDDEN_DEATH_POOL]
+        # Choice questions: the final's phones answer by choice (typed answers play in live rounds).
+        Question.objects.filter(
+            language="zh-hans", status="approved", kind__in=("single", "multiple", "truefalse")
+        ).order_by("-key")[: sum(QUESTIONS.values()) + SUDDEN_DEATH_POOL]
     )
     questions = {segment: [next(pool) for _ in range(n)] for segment, n in QUESTIONS.items()}
     return final_create(
