@@ -19,7 +19,7 @@ from quiz.engine.finals.script import script_edit
 from quiz.finals.frames import final_frame, final_frames
 from quiz.finals.links import judge_identity, team_identity
 from quiz.finals.models import Final
-from quiz.finals.selectors import Loaded, final_id_for_pin, final_load
+from quiz.finals.selectors import Loaded, current_question_kind, final_id_for_pin, final_load
 from quiz.finals.services import apply_command, final_settle, refusal, reply_frame, settle_due, settle_first
 from quiz.models import RoundLog
 from quiz.services.errors import QuizError
@@ -44,7 +44,14 @@ def _host_step(command, now_ms_: float) -> Callable[[Loaded], Step]:
         elif action == "cue":
             nxt = stage.cue(s, script, now=now_ms_)
         elif action == "mark":
-            nxt = stage.mark(s, script, result=Mark(command.result), attempt=command.index, now=now_ms_)
+            nxt = stage.mark(
+                s,
+                script,
+                result=Mark(command.result),
+                attempt=command.index,
+                now=now_ms_,
+                question_kind=current_question_kind(loaded),
+            )
         elif action == "close":
             nxt = stage.close_question(s)
         elif action == "hold":

@@ -3,7 +3,8 @@
 - ``screen`` and ``team`` (captains' and members' phones): the public view. Scores as the board shows
   them (frozen during a hold), the question's stem and choices (the reference answer only once the
   question is closed), buzzes in order without evidence, judges' scores only once revealed.
-- ``judge``: the public view plus the panel: judges, recusals, who has scored whom (not the values).
+- ``judge``: the public view plus the panel: judges, recusals, who has scored whom (not the values), and
+  the question's key and reference answer, since judges mark spoken answers.
 - ``host``: everything: the script, the key and reference answer, every buzz with its evidence, the score
   event log, judges' scores.
 """
@@ -18,7 +19,7 @@ from quiz.engine.finals.compulsory import TurnState
 from quiz.engine.finals.judged import JudgedState, judged_points
 from quiz.engine.finals.ranking import final_ranking
 from quiz.engine.finals.script import Kind
-from quiz.engine.finals.stage import SUDDEN, buzzer_rules
+from quiz.engine.finals.stage import SUDDEN, buzzer_rules, mark_recused
 from quiz.engine.finals.wager import WagerState
 from quiz.finals.models import FinalBuzz, FinalQuestion
 from quiz.finals.selectors import Loaded, current_question
@@ -149,7 +150,9 @@ def final_view(loaded: Loaded, audience: str) -> dict[str, Any]:
         "segments": [{"kind": s.kind.value, "title": s.title} for s in script.segments],
         "segment": segment,
         "question_index": state.question,
-        "question": _question(current_question(loaded), closed=_closed(state.sub), host=host),
+        "question": _question(
+            current_question(loaded), closed=_closed(state.sub), host=audience in ("host", "judge")
+        ),
         "participants": list(state.teams),
         "play": _segment_view(loaded, host=host),
         "teams": [
@@ -185,7 +188,16 @@ def final_view(loaded: Loaded, audience: str) -> dict[str, Any]:
             {"id": j.id, "name": j.name, "district": j.district, "unit": j.unit} for j in loaded.judges
         ]
         sub = state.sub
-        view["recusals"] = [list(p) for p in sub.recusals] if isinstance(sub, JudgedState) else []
+        if isinstance(sub, JudgedState):
+            view["recusals"] = [list(p) for p in sub.recusals]
+        else:  # who may not mark whose answers (the same rule, by the script's 科普讲解 rules)
+            ctx = loaded.context()
+            view["recusals"] = [
+                [j.id, t.id]
+                for j in loaded.judges
+                for t in loaded.teams
+                if mark_recused(script, ctx, judge=j.id, team=t.id)
+            ]
     if host:
         view["script"] = script.to_data()
         view["rule_version"] = script.rule_version
