@@ -82,6 +82,9 @@ ERRORS = {
     "final_finished": _("The final has finished."),
     "script_invalid": _("The script is not valid."),
     "script_pinned": _("The final has started: its script can no longer change."),
+    "script_stale": _(
+        "Someone changed the script meanwhile: here it is as it is now; make your change again."
+    ),
     "segment_unknown": _("That is not the next segment."),
     "question_unknown": _("That is not the next question."),
     "question_not_closed": _("Close the current question first."),

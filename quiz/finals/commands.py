@@ -124,16 +124,48 @@ def final_command(*, user, final_id: int, command, now: datetime | None = None) 
 afinal_command = database_sync_to_async(final_command)
 
 
-def _script_edit(final_id: int, data: Mapping[str, Any], *, user, now: datetime) -> dict[str, Any]:
+def final_script_edit(
+    *,
+    user,
+    final_id: int,
+    data: Mapping[str, Any],
+    expected_rule_version: int | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Replace a final's script before the match starts (the host's ``script`` command and the script
+    page both come here). ``expected_rule_version``: the version the editor started from; if the script
+    changed meanwhile the edit is refused with ``script_stale`` rather than overwrite the other change."""
+    final = Final.objects.filter(pk=final_id).only("round_id").first()
+    if final is None:
+        raise QuizError("final_not_found", "no such final")
+    access_round_as_host(user=user, round_id=final.round_id)
+    return _script_edit(
+        final_id, data, user=user, now=now or timezone.now(), expected_rule_version=expected_rule_version
+    )
+
+
+def _script_edit(
+    final_id: int,
+    data: Mapping[str, Any],
+    *,
+    user,
+    now: datetime,
+    expected_rule_version: int | None = None,
+) -> dict[str, Any]:
     with transaction.atomic():
         final = Final.objects.select_for_update().get(pk=final_id)
         loaded = final_load(final_id)
+        if loaded.state.started:
+            raise QuizError("script_pinned", "The match has started: its script can no longer change.")
+        if expected_rule_version is not None and expected_rule_version != loaded.script.rule_version:
+            raise QuizError(
+                "script_stale",
+                f"The script was changed meanwhile (now rule version {loaded.script.rule_version}).",
+            )
         try:
             new = script_edit(loaded.script, data)
         except FinalsError as exc:
             raise refusal(exc) from None
-        if loaded.state.started:
-            raise QuizError("script_pinned", "The match has started: its script can no longer change.")
         final.script = new.to_data()
         final.version = loaded.state.version + 1
         final.state = codec.state_to_data(replace(loaded.state, version=final.version))

@@ -28,6 +28,16 @@ class Kind(enum.StrEnum):
 QUESTION_KINDS = ("single", "multiple", "truefalse", "judged", "short", "numerical")
 # Rules stored as (name, value) pairs and written in JSON as an object.
 PAIR_RULES = frozenset({"right_by_kind"})
+# The values a text rule may take (a rule name means the same in every kind that has it); ``recuse_by``
+# lists some of its values.
+RULE_CHOICES: dict[str, tuple[str, ...]] = {
+    "mode": ("team", "member", "chosen"),
+    "early": ("points", "lockout", "out"),
+    "order": ("high_to_low", "low_to_high"),
+    "cut": ("last_n", "below"),
+    "play": ("buzzer", "compulsory"),
+    "recuse_by": ("district", "unit"),
+}
 
 
 def _invalid(message: str) -> FinalsError:
@@ -50,7 +60,7 @@ class CompulsoryRules:
     right_by_kind: tuple[tuple[str, int], ...] = ()
 
     def check(self) -> None:
-        _choice("mode", self.mode, ("team", "member", "chosen"))
+        _choice("mode", self.mode, RULE_CHOICES["mode"])
         _between("answer_seconds", self.answer_seconds, 10, 60)
         _between("rounds", self.rounds, 1, 20)
         for kind, value in self.right_by_kind:
@@ -85,7 +95,7 @@ class BuzzerRules:
         _between("questions", self.questions, 1, 100)
         _between("open_seconds", self.open_seconds, 3, 120)
         _between("answer_seconds", self.answer_seconds, 3, 120)
-        _choice("early", self.early, ("points", "lockout", "out"))
+        _choice("early", self.early, RULE_CHOICES["early"])
         _between("lockout_ms", self.lockout_ms, 0, 10_000)
         _between("max_attempts", self.max_attempts, 1, 18)
         _between("window_ms", self.window_ms, 0, 2_000)
@@ -107,7 +117,7 @@ class WagerRules:
             raise _invalid("tiers must be positive whole numbers.")
         if len(set(self.tiers)) != len(self.tiers):
             raise _invalid("tiers must be distinct.")
-        _choice("order", self.order, ("high_to_low", "low_to_high"))
+        _choice("order", self.order, RULE_CHOICES["order"])
         _between("answer_seconds", self.answer_seconds, 10, 120)
 
 
@@ -129,7 +139,7 @@ class JudgedRules:
             raise _invalid("low must be below high.")
         _between("weight", self.weight, 1, 10)
         for key in self.recuse_by:
-            _choice("recuse_by", key, ("district", "unit"))
+            _choice("recuse_by", key, RULE_CHOICES["recuse_by"])
         _between("speak_seconds", self.speak_seconds, 30, 900)
 
 
@@ -147,9 +157,9 @@ class ComebackRules:
     wrong: int = -20
 
     def check(self) -> None:
-        _choice("cut", self.cut, ("last_n", "below"))
+        _choice("cut", self.cut, RULE_CHOICES["cut"])
         _between("last_n", self.last_n, 1, 17)
-        _choice("play", self.play, ("buzzer", "compulsory"))
+        _choice("play", self.play, RULE_CHOICES["play"])
         _between("questions", self.questions, 1, 50)
 
 
