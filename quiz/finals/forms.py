@@ -48,7 +48,7 @@ RULE_LABELS = {
     "incomplete": _("Incomplete"),
     "rounds": _("Questions per team"),
     "right_by_kind": _("Right, by question type"),
-    "questions": _("Questions"),
+    "questions": _("Questions in the segment"),
     "open_seconds": _("Buzzer open (s)"),
     "early": _("Early buzz penalty"),
     "early_points": _("Early buzz points"),
@@ -135,6 +135,13 @@ def _parse_list(name: str, text: str) -> Any:
     return items
 
 
+def _with_label(message: str) -> str:
+    """The rules' message (it starts with the rule's name), after the rule's label on the page."""
+    name = message.split(" ", 1)[0].split(".", 1)[0]
+    label = RULE_LABELS.get(name)
+    return f"{label} ({name}): {message}" if label else message
+
+
 def _rule_field(name: str, default: Any, initial: Any) -> forms.Field:
     label = RULE_LABELS.get(name, name)
     if isinstance(default, bool):
@@ -200,7 +207,7 @@ class ScriptForm(forms.Form):
         p = _prefix(i)
         blank = [("", gettext("(no segment)"))] if segment is None else []
         self.fields[f"{p}-kind"] = forms.ChoiceField(
-            label=_("Kind"),
+            label=_("Segment kind"),
             choices=blank + [(k.value, KIND_LABELS[k]) for k in Kind],
             required=segment is not None,
             initial=kind,
@@ -285,7 +292,7 @@ class ScriptForm(forms.Form):
             try:
                 rules_from_data(kind, rules)
             except FinalsError as exc:
-                self.segment_errors.setdefault(i, []).append(exc.message)
+                self.segment_errors.setdefault(i, []).append(_with_label(exc.message))
             rows.append((cleaned[f"{p}-position"], i, {"kind": kind.value, "title": title, "rules": rules}))
         if self.errors or self.segment_errors:
             raise forms.ValidationError(gettext("Some segments need fixing: see below."))
