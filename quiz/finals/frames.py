@@ -24,7 +24,9 @@ from quiz.engine.finals.wager import WagerState
 from quiz.finals.models import FinalBuzz, FinalQuestion
 from quiz.finals.selectors import Loaded, current_question
 
-AUDIENCES = ("screen", "team", "judge", "host")
+# In the order the hub writes them: the few sockets of the stage (host, judges, captains) before the
+# audience's screens, so the host and the phones never wait behind thousands of screen writes.
+AUDIENCES = ("host", "judge", "team", "screen")
 
 
 def _num(value: Any) -> float:
@@ -130,8 +132,15 @@ def _segment_view(loaded: Loaded, *, host: bool) -> dict[str, Any] | None:
     return None
 
 
-def final_view(loaded: Loaded, audience: str) -> dict[str, Any]:
+_UNREAD = object()
+
+
+def final_view(loaded: Loaded, audience: str, question: Any = _UNREAD) -> dict[str, Any]:
+    """The final as ``audience`` sees it. ``question``: the question on stage, if the caller read it
+    already (one read for every audience's frame)."""
     host = audience == "host"
+    if question is _UNREAD:
+        question = current_question(loaded)
     final, state, script = loaded.final, loaded.state, loaded.script
     board = loaded.board() if host else loaded.board_shown()
     segment = None
@@ -150,9 +159,7 @@ def final_view(loaded: Loaded, audience: str) -> dict[str, Any]:
         "segments": [{"kind": s.kind.value, "title": s.title} for s in script.segments],
         "segment": segment,
         "question_index": state.question,
-        "question": _question(
-            current_question(loaded), closed=_closed(state.sub), host=audience in ("host", "judge")
-        ),
+        "question": _question(question, closed=_closed(state.sub), host=audience in ("host", "judge")),
         "participants": list(state.teams),
         "play": _segment_view(loaded, host=host),
         "teams": [
@@ -247,16 +254,20 @@ def _evidence(loaded: Loaded) -> list[dict[str, Any]]:
     ]
 
 
-def final_frame(loaded: Loaded, audience: str, events: tuple[str, ...] = ()) -> dict[str, Any]:
+def final_frame(
+    loaded: Loaded, audience: str, events: tuple[str, ...] = (), question: Any = _UNREAD
+) -> dict[str, Any]:
     return {
         "type": "final",
         "version": loaded.state.version,
         "audience": audience,
         "events": list(events),
-        "final": final_view(loaded, audience),
+        "final": final_view(loaded, audience, question),
     }
 
 
 def final_frames(loaded: Loaded, events: tuple[str, ...]) -> dict[str, str]:
-    """Each audience's frame, serialised once (hub audiences are ``final.<audience>``)."""
-    return {f"final.{a}": quiz_frames.dumps(final_frame(loaded, a, events)) for a in AUDIENCES}
+    """Each audience's frame, serialised once (hub audiences are ``final.<audience>``); the question on
+    stage is read once for all of them."""
+    question = current_question(loaded)
+    return {f"final.{a}": quiz_frames.dumps(final_frame(loaded, a, events, question)) for a in AUDIENCES}
