@@ -2,8 +2,9 @@
 ``Final.version``, score events and buzzes appended in the same transaction, frames published on commit.
 
 Who may do what: the host (``quiz.finals.commands``) commands; a captain's signed link
-(``quiz.finals.links``) buzzes, wagers and answers for its team; a judge's link scores. Members' links
-only watch. A command whose effect already holds (a key pressed twice) changes nothing and the reply says
+(``quiz.finals.links``) buzzes, wagers and answers for its team; a judge's link scores (科普讲解) and
+marks answers as the host does, except those of a team it is recused from. Members' links only watch.
+A command whose effect already holds (a key pressed twice) changes nothing and the reply says
 ``changed: false``.
 """
 
