@@ -95,10 +95,13 @@ bench-standings: install ## Standings over 100,000 contestants x 10 answers (STA
 bench-buzzer: install ## Buzzer fairness: phones 5-250 ms away with jitter, presses at known times, 1,000 trials (TRIALS=)
 	$(PY) -m bench.buzzer --trials $(or $(TRIALS),1000)
 
+bench-finals-screens: install ## Stage final: press to "team X buzzed" on 2,000 screens, 8 teams, loopback (SCREENS=, TRIALS=)
+	$(PY) -m bench.finals_screens --screens $(or $(SCREENS),2000) --trials $(or $(TRIALS),100)
+
 bench-online: install ## Online stage at full size on PostgreSQL + Redis (CONTESTANTS=, ANSWERS=, SESSIONS=, DURATION=)
 	$(PY) -m bench.online --contestants $(or $(CONTESTANTS),740000) --answers $(or $(ANSWERS),7400000) --sessions $(or $(SESSIONS),1000) --duration $(or $(DURATION),30)
 
 clean: ## Remove the database, static files and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache
 
-.PHONY: test-js help install migrate demo static run browser test lint format messages bench bench-standings bench-buzzer bench-online clean
+.PHONY: test-js help install migrate demo static run browser test lint format messages bench bench-standings bench-buzzer bench-finals-screens bench-online clean

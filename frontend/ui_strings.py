@@ -73,7 +73,7 @@ ERRORS = {
     "wager_not_eligible": _("Your team does not take part in this segment."),
     "wager_closed": _("There is no wager to place now."),
     # stage finals: judges
-    "judge_recused": _("You are recused from scoring this team (same district or unit)."),
+    "judge_recused": _("You are recused from scoring or marking this team (same district or unit)."),
     "judge_score_invalid": _("Enter a score in the range shown, with at most one decimal."),
     "judge_not_on_panel": _("You are not a judge of this final."),
     "judge_team_unknown": _("This team does not present in this segment."),
@@ -85,6 +85,9 @@ ERRORS = {
     "final_finished": _("The final has finished."),
     "script_invalid": _("The script is not valid."),
     "script_pinned": _("The final has started: its script can no longer change."),
+    "script_stale": _(
+        "Someone changed the script meanwhile: here it is as it is now; make your change again."
+    ),
     "segment_unknown": _("That is not the next segment."),
     "question_unknown": _("That is not the next question."),
     "question_not_closed": _("Close the current question first."),
@@ -178,6 +181,10 @@ STRINGS = {
     "final.recused": _("Recused"),
     "final.scored_of": _("{n} of {m} judges have scored"),
     "final.score_saved": _("Score saved"),
+    "final.marked": _("Marked"),
+    "final.nothing_to_mark": _("No answer is waiting for a mark."),
+    "final.mark_team": _("Mark {team}'s answer: right 1, wrong 2, incomplete 3."),
+    "final.mark_recused": _("{team} is answering: you are recused from marking this team."),
     "final.submit_score": _("Save"),
     "final.judge_hint": _("Score each team from {low} to {high}, one decimal at most."),
     "final.judge_wait": _("Scores open during the judged presentations."),

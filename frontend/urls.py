@@ -11,6 +11,7 @@ urlpatterns = [
     path("host/rounds/<int:round_id>/", views.host_console, name="host-console"),
     path("host/rounds/<int:round_id>/results.xlsx", views.host_results_xlsx, name="host-results-xlsx"),
     path("finals/<int:final_id>/host/", views.final_host, name="final-host"),
+    path("finals/<int:final_id>/script/", views.final_script, name="final-script"),
     path("finals/screen/<str:pin>/", views.final_screen, name="final-screen"),
     path("finals/team/<str:token>/", views.final_team, name="final-team"),
     path("finals/judge/<str:token>/", views.final_judge, name="final-judge"),

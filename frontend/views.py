@@ -4,11 +4,12 @@ import segno
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from competition.online.models import OnlineStage
 from competition.permissions import may_manage_competition
+from frontend.ui_strings import ERRORS
 from quiz import selectors
 from quiz.models import Round
 from quiz.results import results_xlsx
@@ -123,6 +124,60 @@ def final_host(request, final_id: int):
         raise PermissionDenied("you do not have host rights for this competition")
     screen_url = request.build_absolute_uri(reverse("final-screen", args=[final.round.pin]))
     return render(request, "frontend/final_host.html", {"final": final, "screen_url": screen_url})
+
+
+@login_required
+def final_script(request, final_id: int):
+    """The script page of a stage final: the host edits its segments, their order and rule values before
+    the match starts (the same service as the host socket's ``script`` command); read-only once started."""
+    from quiz.engine.finals.script import script_from_data
+    from quiz.finals.commands import final_script_edit
+    from quiz.finals.forms import ScriptForm
+    from quiz.services.errors import QuizError
+
+    final = _final_or_404(final_id)
+    if not selectors.user_can_host(request.user, final.round):
+        raise PermissionDenied("you do not have host rights for this competition")
+    script = script_from_data(final.script)
+    pinned = script.pinned or final.started_at is not None
+    refusal, status = "", 200
+    form = ScriptForm(script=script)
+    if request.method == "POST":
+        if pinned:
+            refusal, status = str(ERRORS["script_pinned"]), 409
+        else:
+            form = ScriptForm(request.POST, script=script)
+            if form.is_valid():
+                try:
+                    final_script_edit(
+                        user=request.user,
+                        final_id=final.id,
+                        data=form.script_data(),
+                        expected_rule_version=form.cleaned_data["rule_version"],
+                    )
+                except QuizError as exc:
+                    refusal = str(ERRORS.get(exc.code, exc.message))
+                    if exc.code == "script_invalid":
+                        refusal = f"{refusal} {exc.message}"
+                    status = 409 if exc.code in ("script_pinned", "script_stale") else 400
+                    if exc.code in ("script_pinned", "script_stale"):  # show the script as it is now
+                        final.refresh_from_db()
+                        script = script_from_data(final.script)
+                        pinned = script.pinned or final.started_at is not None
+                        form = ScriptForm(script=script)
+                else:
+                    return redirect(reverse("final-script", args=[final.id]) + "?saved=1")
+            else:
+                status = 400
+    context = {
+        "final": final,
+        "script": script,
+        "pinned": pinned,
+        "form": form,
+        "refusal": refusal,
+        "saved": request.GET.get("saved") == "1" and status == 200,
+    }
+    return render(request, "frontend/final_script.html", context, status=status)
 
 
 def final_screen(request, pin: str):

@@ -19,7 +19,7 @@ from quiz.engine.finals.script import script_edit
 from quiz.finals.frames import final_frame, final_frames
 from quiz.finals.links import judge_identity, team_identity
 from quiz.finals.models import Final
-from quiz.finals.selectors import Loaded, final_id_for_pin, final_load
+from quiz.finals.selectors import Loaded, current_question_kind, final_id_for_pin, final_load
 from quiz.finals.services import apply_command, final_settle, refusal, reply_frame, settle_due, settle_first
 from quiz.models import RoundLog
 from quiz.services.errors import QuizError
@@ -44,7 +44,14 @@ def _host_step(command, now_ms_: float) -> Callable[[Loaded], Step]:
         elif action == "cue":
             nxt = stage.cue(s, script, now=now_ms_)
         elif action == "mark":
-            nxt = stage.mark(s, script, result=Mark(command.result), attempt=command.index, now=now_ms_)
+            nxt = stage.mark(
+                s,
+                script,
+                result=Mark(command.result),
+                attempt=command.index,
+                now=now_ms_,
+                question_kind=current_question_kind(loaded),
+            )
         elif action == "close":
             nxt = stage.close_question(s)
         elif action == "hold":
@@ -117,16 +124,48 @@ def final_command(*, user, final_id: int, command, now: datetime | None = None) 
 afinal_command = database_sync_to_async(final_command)
 
 
-def _script_edit(final_id: int, data: Mapping[str, Any], *, user, now: datetime) -> dict[str, Any]:
+def final_script_edit(
+    *,
+    user,
+    final_id: int,
+    data: Mapping[str, Any],
+    expected_rule_version: int | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Replace a final's script before the match starts (the host's ``script`` command and the script
+    page both come here). ``expected_rule_version``: the version the editor started from; if the script
+    changed meanwhile the edit is refused with ``script_stale`` rather than overwrite the other change."""
+    final = Final.objects.filter(pk=final_id).only("round_id").first()
+    if final is None:
+        raise QuizError("final_not_found", "no such final")
+    access_round_as_host(user=user, round_id=final.round_id)
+    return _script_edit(
+        final_id, data, user=user, now=now or timezone.now(), expected_rule_version=expected_rule_version
+    )
+
+
+def _script_edit(
+    final_id: int,
+    data: Mapping[str, Any],
+    *,
+    user,
+    now: datetime,
+    expected_rule_version: int | None = None,
+) -> dict[str, Any]:
     with transaction.atomic():
         final = Final.objects.select_for_update().get(pk=final_id)
         loaded = final_load(final_id)
+        if loaded.state.started:
+            raise QuizError("script_pinned", "The match has started: its script can no longer change.")
+        if expected_rule_version is not None and expected_rule_version != loaded.script.rule_version:
+            raise QuizError(
+                "script_stale",
+                f"The script was changed meanwhile (now rule version {loaded.script.rule_version}).",
+            )
         try:
             new = script_edit(loaded.script, data)
         except FinalsError as exc:
             raise refusal(exc) from None
-        if loaded.state.started:
-            raise QuizError("script_pinned", "The match has started: its script can no longer change.")
         final.script = new.to_data()
         final.version = loaded.state.version + 1
         final.state = codec.state_to_data(replace(loaded.state, version=final.version))

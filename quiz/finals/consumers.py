@@ -32,6 +32,7 @@ from quiz.finals.services import (
     aanswer_submit,
     abuzz_submit,
     aclock_record,
+    ajudge_mark_submit,
     ajudge_score_submit,
     asettle,
     awager_submit,
@@ -215,7 +216,7 @@ def _due_of(snapshot: dict[str, Any]) -> int | None:
 
 
 class JudgeConsumer(FinalSocket):
-    """A judge's console: scores for the 科普讲解 presentations."""
+    """A judge's console: scores for the 科普讲解 presentations, and marks on spoken answers."""
 
     audience = "final.judge"
 
@@ -233,6 +234,12 @@ class JudgeConsumer(FinalSocket):
         command = fp.parse_judge(content)
         if isinstance(command, protocol.Ping):
             await self.pong(command)
+            return
+        if isinstance(command, fp.JudgeMark):
+            reply = await ajudge_mark_submit(
+                final_id=self.final_id, judge_id=self.judge_id, result=command.result, attempt=command.index
+            )
+            await self.send_frame(reply)
             return
         reply = await ajudge_score_submit(
             final_id=self.final_id, judge_id=self.judge_id, team_id=command.team, value=command.value

@@ -3,7 +3,8 @@
 - ``screen`` and ``team`` (captains' and members' phones): the public view. Scores as the board shows
   them (frozen during a hold), the question's stem and choices (the reference answer only once the
   question is closed), buzzes in order without evidence, judges' scores only once revealed.
-- ``judge``: the public view plus the panel: judges, recusals, who has scored whom (not the values).
+- ``judge``: the public view plus the panel: judges, recusals, who has scored whom (not the values), and
+  the question's key and reference answer, since judges mark spoken answers.
 - ``host``: everything: the script, the key and reference answer, every buzz with its evidence, the score
   event log, judges' scores.
 """
@@ -18,12 +19,14 @@ from quiz.engine.finals.compulsory import TurnState
 from quiz.engine.finals.judged import JudgedState, judged_points
 from quiz.engine.finals.ranking import final_ranking
 from quiz.engine.finals.script import Kind
-from quiz.engine.finals.stage import SUDDEN, buzzer_rules
+from quiz.engine.finals.stage import SUDDEN, buzzer_rules, mark_recused
 from quiz.engine.finals.wager import WagerState
 from quiz.finals.models import FinalBuzz, FinalQuestion
 from quiz.finals.selectors import Loaded, current_question
 
-AUDIENCES = ("screen", "team", "judge", "host")
+# In the order the hub writes them: the few sockets of the stage (host, judges, captains) before the
+# audience's screens, so the host and the phones never wait behind thousands of screen writes.
+AUDIENCES = ("host", "judge", "team", "screen")
 
 
 def _num(value: Any) -> float:
@@ -129,8 +132,15 @@ def _segment_view(loaded: Loaded, *, host: bool) -> dict[str, Any] | None:
     return None
 
 
-def final_view(loaded: Loaded, audience: str) -> dict[str, Any]:
+_UNREAD = object()
+
+
+def final_view(loaded: Loaded, audience: str, question: Any = _UNREAD) -> dict[str, Any]:
+    """The final as ``audience`` sees it. ``question``: the question on stage, if the caller read it
+    already (one read for every audience's frame)."""
     host = audience == "host"
+    if question is _UNREAD:
+        question = current_question(loaded)
     final, state, script = loaded.final, loaded.state, loaded.script
     board = loaded.board() if host else loaded.board_shown()
     segment = None
@@ -149,7 +159,7 @@ def final_view(loaded: Loaded, audience: str) -> dict[str, Any]:
         "segments": [{"kind": s.kind.value, "title": s.title} for s in script.segments],
         "segment": segment,
         "question_index": state.question,
-        "question": _question(current_question(loaded), closed=_closed(state.sub), host=host),
+        "question": _question(question, closed=_closed(state.sub), host=audience in ("host", "judge")),
         "participants": list(state.teams),
         "play": _segment_view(loaded, host=host),
         "teams": [
@@ -185,7 +195,16 @@ def final_view(loaded: Loaded, audience: str) -> dict[str, Any]:
             {"id": j.id, "name": j.name, "district": j.district, "unit": j.unit} for j in loaded.judges
         ]
         sub = state.sub
-        view["recusals"] = [list(p) for p in sub.recusals] if isinstance(sub, JudgedState) else []
+        if isinstance(sub, JudgedState):
+            view["recusals"] = [list(p) for p in sub.recusals]
+        else:  # who may not mark whose answers (the same rule, by the script's 科普讲解 rules)
+            ctx = loaded.context()
+            view["recusals"] = [
+                [j.id, t.id]
+                for j in loaded.judges
+                for t in loaded.teams
+                if mark_recused(script, ctx, judge=j.id, team=t.id)
+            ]
     if host:
         view["script"] = script.to_data()
         view["rule_version"] = script.rule_version
@@ -235,16 +254,20 @@ def _evidence(loaded: Loaded) -> list[dict[str, Any]]:
     ]
 
 
-def final_frame(loaded: Loaded, audience: str, events: tuple[str, ...] = ()) -> dict[str, Any]:
+def final_frame(
+    loaded: Loaded, audience: str, events: tuple[str, ...] = (), question: Any = _UNREAD
+) -> dict[str, Any]:
     return {
         "type": "final",
         "version": loaded.state.version,
         "audience": audience,
         "events": list(events),
-        "final": final_view(loaded, audience),
+        "final": final_view(loaded, audience, question),
     }
 
 
 def final_frames(loaded: Loaded, events: tuple[str, ...]) -> dict[str, str]:
-    """Each audience's frame, serialised once (hub audiences are ``final.<audience>``)."""
-    return {f"final.{a}": quiz_frames.dumps(final_frame(loaded, a, events)) for a in AUDIENCES}
+    """Each audience's frame, serialised once (hub audiences are ``final.<audience>``); the question on
+    stage is read once for all of them."""
+    question = current_question(loaded)
+    return {f"final.{a}": quiz_frames.dumps(final_frame(loaded, a, events, question)) for a in AUDIENCES}

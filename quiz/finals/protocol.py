@@ -46,6 +46,14 @@ class JudgeScore:
 
 
 @dataclass(frozen=True, slots=True)
+class JudgeMark:
+    """A judge's right / wrong / incomplete on the answer on stage (``index``: attempt or turn)."""
+
+    result: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
 class FinalCommand:
     action: str
     index: int | None = None
@@ -102,10 +110,17 @@ def parse_team(content: dict[str, Any], *, captain: bool) -> Ping | Sync | Press
     return TeamAnswer(choice=_int(content, "choice", required=True, high=9))
 
 
-def parse_judge(content: dict[str, Any]) -> Ping | JudgeScore:
+def parse_judge(content: dict[str, Any]) -> Ping | JudgeScore | JudgeMark:
     kind = content["type"]
     if kind == "ping":
         return parse_ping(content)
+    if kind == "mark":
+        result = content.get("result")
+        if result not in MARKS:
+            raise ProtocolError(
+                "invalid_field", "'result' must be right, wrong or incomplete", field="result"
+            )
+        return JudgeMark(result=result, index=_int(content, "index", required=True, high=10_000))
     if kind != "score":
         raise ProtocolError("unknown_type", f"unknown frame type {kind!r}", field="type")
     team = _int(content, "team", required=True)

@@ -92,6 +92,19 @@ def current_question(loaded: Loaded) -> FinalQuestion | None:
     return FinalQuestion.objects.filter(final_id=loaded.final.id, segment=segment, position=position).first()
 
 
+def current_question_kind(loaded: Loaded) -> str | None:
+    """The bank kind of the question on stage (what 必答's ``right_by_kind`` scores by), or None."""
+    state = loaded.state
+    if not state.started:
+        return None
+    segment, position = state.question_key
+    return (
+        FinalQuestion.objects.filter(final_id=loaded.final.id, segment=segment, position=position)
+        .values_list("kind", flat=True)
+        .first()
+    )
+
+
 def final_team_results(round_id: int) -> tuple[dict[int, dict[str, Any]], list[int]] | None:
     """For a round played as a final: competition team id -> score, and the 加赛 order of competition team
     ids; None if the round is not a final or the final has not finished."""

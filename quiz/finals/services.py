@@ -2,8 +2,9 @@
 ``Final.version``, score events and buzzes appended in the same transaction, frames published on commit.
 
 Who may do what: the host (``quiz.finals.commands``) commands; a captain's signed link
-(``quiz.finals.links``) buzzes, wagers and answers for its team; a judge's link scores. Members' links
-only watch. A command whose effect already holds (a key pressed twice) changes nothing and the reply says
+(``quiz.finals.links``) buzzes, wagers and answers for its team; a judge's link scores (科普讲解) and
+marks answers as the host does, except those of a team it is recused from. Members' links only watch.
+A command whose effect already holds (a key pressed twice) changes nothing and the reply says
 ``changed: false``.
 """
 
@@ -23,12 +24,12 @@ from django.utils import timezone
 from quiz import broadcast, hooks
 from quiz.engine.finals import codec, stage
 from quiz.engine.finals.buzzer import Buzz, ClockEstimate, map_press
-from quiz.engine.finals.common import Award, FinalsError, Step
+from quiz.engine.finals.common import Award, FinalsError, Mark, Step
 from quiz.engine.finals.scores import ScoreEvent, next_seq
 from quiz.engine.finals.script import script_pin
 from quiz.finals.frames import final_frames
 from quiz.finals.models import Final, FinalBuzz, FinalJudgeScore, FinalScoreEvent
-from quiz.finals.selectors import Loaded, final_load
+from quiz.finals.selectors import Loaded, current_question_kind, final_load
 from quiz.models import Round, RoundLog
 from quiz.services.errors import QuizError
 
@@ -346,6 +347,42 @@ def judge_score_submit(*, final_id: int, judge_id: int, team_id: int, value: Any
 
 
 ajudge_score_submit = database_sync_to_async(judge_score_submit)
+
+
+def judge_mark_submit(*, final_id: int, judge_id: int, result: str, attempt: int) -> dict[str, Any]:
+    """A judge marks the answer on stage, as the host would (``attempt`` names the buzzer attempt or the
+    turn); refused for a team the judge is recused from. Marked already (by anyone): ``changed: false``."""
+    now = timezone.now()
+    ms = now.timestamp() * 1000
+
+    def step(loaded: Loaded) -> Step:
+        settled = settle_first(loaded, ms)
+        return _then(
+            settled,
+            lambda s: stage.judge_mark(
+                s,
+                loaded.script,
+                loaded.context(),
+                judge=judge_id,
+                result=Mark(result),
+                attempt=attempt,
+                now=ms,
+                question_kind=current_question_kind(loaded),
+            ),
+        )
+
+    outcome = apply_command(
+        final_id,
+        step,
+        action="mark",
+        actor=f"judge:{judge_id}",
+        now=now,
+        detail={"judge": judge_id, "result": result, "index": attempt},
+    )
+    return reply_frame("mark", outcome)
+
+
+ajudge_mark_submit = database_sync_to_async(judge_mark_submit)
 
 
 def reply_frame(ref: str, outcome: Outcome) -> dict[str, Any]:

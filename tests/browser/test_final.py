@@ -1,6 +1,6 @@
-"""The demo's stage final end to end in a real browser: the host console, three judges' consoles, six
-captains' phones, a member's phone and the big screen, through 限时必答, 团队抢答, 风险, 科普讲解, 力挽狂澜,
-an undo and an arbitration hold, to the final ranking.
+"""The demo's stage final end to end in a real browser: the script page, the host console, three judges'
+consoles (one marking a spoken answer), six captains' phones, a member's phone and the big screen, through
+限时必答, 团队抢答, 风险, 科普讲解, 力挽狂澜, an undo and an arbitration hold, to the final ranking.
 
 Debian's chromium driven by Playwright. Screenshots go to docs/screenshots/ with UPDATE_SCREENSHOTS=1.
 """
@@ -55,6 +55,22 @@ async def test_a_host_runs_the_demo_final_with_judges_captains_and_the_big_scree
                 await expect(host.get_by_test_id("conn-badge")).to_have_attribute("data-state", "connected")
                 await expect(host.get_by_test_id("script-segment")).to_have_count(5)
 
+                # 0. the script page: a value out of range is shown on its segment; then 抢答 is worth +20
+                await host.get_by_test_id("final-script-link").click()
+                buzzer = host.locator('[data-testid="script-segment-form"][data-index="1"]')
+                await buzzer.locator('[name="s1-r-questions"]').fill("0")
+                await host.get_by_test_id("script-save").click()
+                await expect(buzzer.get_by_test_id("segment-errors")).to_contain_text(
+                    "questions must be between"
+                )
+                await buzzer.locator('[name="s1-r-questions"]').fill("5")
+                await buzzer.locator('[name="s1-r-right"]').fill("20")
+                await shots_take(host, shots, "final-script-page.png", full_page=True)
+                await host.get_by_test_id("script-save").click()
+                await expect(host.get_by_test_id("script-saved")).to_contain_text("2")
+                await host.get_by_test_id("script-host-link").click()
+                await expect(host.get_by_test_id("conn-badge")).to_have_attribute("data-state", "connected")
+
                 screen_ctx = await browser.new_context(
                     viewport={"width": 1920, "height": 1080}, locale="zh-CN"
                 )
@@ -95,6 +111,21 @@ async def test_a_host_runs_the_demo_final_with_judges_captains_and_the_big_scree
                 await expect(
                     screen.locator(f'[data-team="{teams[0][0]}"] [data-testid="board-score"]')
                 ).to_have_text("110")
+                # turn 2, team 2, answers aloud: judge 乙 shares its unit (recused, keys off); judge 丙
+                # marks it right with key 1, and the host's mark afterwards changes nothing
+                await host.get_by_test_id("fh-next-question").click()
+                await host.get_by_test_id("fh-cue").click()
+                await expect(judges[1].get_by_test_id("judge-mark-hint")).to_contain_text("回避")
+                await expect(judges[1].get_by_test_id("fj-right")).to_be_disabled()
+                await expect(judges[2].get_by_test_id("fj-right")).to_be_enabled()
+                await shots_take(judges[2], shots, "final-judge-marking.png")
+                await judges[2].keyboard.press("1")
+                await expect(judges[2].get_by_test_id("judge-mark-message")).to_contain_text("已判定")
+                await expect(
+                    screen.locator(f'[data-team="{teams[1][0]}"] [data-testid="board-score"]')
+                ).to_have_text("110")
+                await host.get_by_test_id("fh-right").click()
+                await expect(host.get_by_test_id("host-message")).to_contain_text("无变化")
 
                 # 2. 团队抢答: team 3 buzzes first and is lit on the big screen
                 await host.get_by_test_id("fh-next-segment").click()
@@ -108,9 +139,9 @@ async def test_a_host_runs_the_demo_final_with_judges_captains_and_the_big_scree
                 await shots_take(screen, shots, "final-screen-buzzer.png")
                 await shots_take(phones[2], shots, "final-captain-phone.png")
                 await host.get_by_test_id("fh-right").click()
-                await expect(
+                await expect(  # +20: the value set on the script page
                     screen.locator(f'[data-team="{teams[2][0]}"] [data-testid="board-score"]')
-                ).to_have_text("110")
+                ).to_have_text("120")
                 await shots_take(host, shots, "final-host-console.png", full_page=True)
 
                 # 3. 风险: every captain picks a tier in score order; the first answers right

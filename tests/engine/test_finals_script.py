@@ -82,6 +82,16 @@ def test_missing_rules_take_the_defaults_and_given_ones_override():
         ({"segments": [{"kind": "comeback", "rules": {"cut": "top"}}]}, "cut must be one of"),
         ({"segments": [{"kind": "buzzer"}], "base_score": -1}, "base_score"),
         ({"segments": [{"kind": "buzzer", "title": "x" * 41}]}, "title"),
+        ({"segments": [{"kind": "compulsory", "rules": {"right_by_kind": [10]}}]}, "must be an object"),
+        ({"segments": [{"kind": "compulsory", "rules": {"right_by_kind": {"essay": 10}}}]}, "right_by_kind"),
+        (
+            {"segments": [{"kind": "compulsory", "rules": {"right_by_kind": {"single": "ten"}}}]},
+            "whole number",
+        ),
+        (
+            {"segments": [{"kind": "compulsory", "rules": {"right_by_kind": {"single": 5000}}}]},
+            "right_by_kind.single must be between 0 and 1000",
+        ),
     ],
 )
 def test_a_bad_script_is_refused_with_script_invalid(data, message):
@@ -89,6 +99,15 @@ def test_a_bad_script_is_refused_with_script_invalid(data, message):
         script_from_data(data)
     assert info.value.code == "script_invalid"
     assert message in info.value.message
+
+
+def test_points_by_question_kind_round_trip_as_an_object():
+    data = {"segments": [{"kind": "compulsory", "rules": {"right_by_kind": {"single": 20, "truefalse": 10}}}]}
+    script = script_from_data(data)
+    rules = script.segments[0].rules
+    assert rules.right_by_kind == (("single", 20), ("truefalse", 10))
+    assert script.to_data()["segments"][0]["rules"]["right_by_kind"] == {"single": 20, "truefalse": 10}
+    assert script_from_data(script.to_data()) == script
 
 
 def test_editing_bumps_the_rule_version_before_the_match_starts():

@@ -192,3 +192,127 @@ def test_hold_and_release_bump_the_version_once_each():
     assert g.do(stage.hold, last_seq=0, reason="dispute").events == ()
     assert g.do(stage.release, ruling="upheld").events == ("hold.released",)
     assert g.do(stage.release, ruling="upheld").events == ()
+
+
+BY_KIND = script_from_data(
+    {
+        "segments": [
+            {
+                "kind": "compulsory",
+                "rules": {"right": 10, "right_by_kind": {"truefalse": 10, "single": 20, "judged": 30}},
+            }
+        ]
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("question_kind", "result", "points"),
+    [
+        ("truefalse", Mark.RIGHT, 10),
+        ("single", Mark.RIGHT, 20),
+        ("judged", Mark.RIGHT, 30),
+        ("multiple", Mark.RIGHT, 10),  # a kind the rule does not list: ``right``
+        (None, Mark.RIGHT, 10),  # no bank question on stage: ``right``
+        ("judged", Mark.WRONG, 0),
+        ("judged", Mark.INCOMPLETE, 0),
+    ],
+)
+def test_compulsory_right_answers_score_by_the_question_kind(question_kind, result, points):
+    g = Game(script=BY_KIND)
+    g.do(stage.start, BY_KIND, g.ctx())
+    g.do(stage.cue, BY_KIND, now=T0)
+    g.do(stage.mark, BY_KIND, result=result, attempt=0, now=T0, question_kind=question_kind)
+    assert g.board[1] == Decimal(100 + points)
+
+
+def test_points_by_kind_belong_to_compulsory_only_and_the_default_keeps_one_value():
+    g = Game()  # the default script: right is 10 whatever the kind
+    g.do(stage.start, SCRIPT, g.ctx())
+    g.do(stage.cue, SCRIPT, now=T0)
+    g.do(stage.mark, SCRIPT, result=Mark.RIGHT, attempt=0, now=T0, question_kind="judged")
+    assert g.board[1] == Decimal(110)
+
+
+JUDGES = {"j1": Affiliation("海淀区", "北京科技馆"), "j2": Affiliation("和平区"), "j3": Affiliation()}
+PLACES = {1: Affiliation("海淀区"), 2: Affiliation("朝阳区", " 北京科技馆 "), 3: Affiliation("和平区")}
+ONE_BUZZER = script_from_data({"segments": [{"kind": "buzzer"}, {"kind": "compulsory"}]})
+
+
+def _buzzing(team):
+    """A buzzer question in which ``team`` is answering (attempt 1)."""
+    g = Game(script=ONE_BUZZER, judges=JUDGES, affiliations=PLACES)
+    g.do(stage.start, ONE_BUZZER, g.ctx())
+    g.do(stage.cue, ONE_BUZZER, now=T0)
+    g.buzz(team, T0 + 10)
+    g.do(stage.settle, ONE_BUZZER, now=T0 + 1000, bounds={})
+    return g
+
+
+@pytest.mark.parametrize(
+    ("judge", "team", "code"),
+    [
+        ("j1", 1, "judge_recused"),  # same district
+        ("j1", 2, "judge_recused"),  # same unit, compared without case or surrounding spaces
+        ("j2", 3, "judge_recused"),
+        ("j9", 4, "judge_not_on_panel"),  # not a judge of this final
+    ],
+)
+def test_a_judge_may_not_mark_a_team_they_are_recused_from(judge, team, code):
+    g = _buzzing(team)
+    before = g.state
+    with pytest.raises(FinalsError) as info:
+        g.do(stage.judge_mark, ONE_BUZZER, g.ctx(), judge=judge, result=Mark.RIGHT, attempt=1, now=T0 + 2000)
+    assert info.value.code == code
+    assert g.state == before and g.events == []
+
+
+@pytest.mark.parametrize(("judge", "team"), [("j3", 1), ("j2", 1), ("j1", 3), ("j3", 4)])
+def test_a_judge_not_recused_marks_as_the_host_would_and_twice_acts_once(judge, team):
+    g = _buzzing(team)
+    step = g.do(
+        stage.judge_mark, ONE_BUZZER, g.ctx(), judge=judge, result=Mark.RIGHT, attempt=1, now=T0 + 2000
+    )
+    assert step.events == ("answer.marked", "question.closed")
+    assert g.board[team] == Decimal(110)
+    again = g.do(
+        stage.judge_mark, ONE_BUZZER, g.ctx(), judge=judge, result=Mark.RIGHT, attempt=1, now=T0 + 2100
+    )
+    assert again.events == () and g.board[team] == Decimal(110)
+    # the host pressing the same mark afterwards changes nothing either
+    assert g.do(stage.mark, ONE_BUZZER, result=Mark.RIGHT, attempt=1, now=T0 + 2200).events == ()
+
+
+def test_recusal_follows_the_scripts_judged_rules():
+    by_unit = script_from_data(
+        {"segments": [{"kind": "buzzer"}, {"kind": "judged", "rules": {"recuse_by": ["unit"]}}]}
+    )
+    ctx = stage.Context(teams=TEAMS, judges=JUDGES, affiliations=PLACES)
+    assert stage.mark_recused(by_unit, ctx, judge="j1", team=1) is False  # district no longer counts
+    assert stage.mark_recused(by_unit, ctx, judge="j1", team=2) is True
+    assert stage.mark_recused(ONE_BUZZER, ctx, judge="j1", team=1) is True  # no judged segment: both
+
+
+def test_a_judge_marks_compulsory_turns_and_a_turn_of_a_recused_team_is_refused():
+    g = Game(script=ONE_BUZZER, judges=JUDGES, affiliations=PLACES)
+    g.do(stage.start, ONE_BUZZER, g.ctx())
+    g.do(stage.close_question)
+    g.do(stage.segment_next, ONE_BUZZER, g.ctx(), index=1)
+    g.do(stage.cue, ONE_BUZZER, now=T0)  # turn 0: team 1 (海淀区)
+    with pytest.raises(FinalsError) as info:
+        g.do(stage.judge_mark, ONE_BUZZER, g.ctx(), judge="j1", result=Mark.RIGHT, attempt=0, now=T0)
+    assert info.value.code == "judge_recused"
+    g.do(stage.judge_mark, ONE_BUZZER, g.ctx(), judge="j2", result=Mark.WRONG, attempt=0, now=T0)
+    assert g.state.sub.marks == ("wrong",)
+    with pytest.raises(FinalsError) as info:  # turn 1 is not cued yet
+        g.do(stage.question_next, ONE_BUZZER, index=1)
+        g.do(stage.judge_mark, ONE_BUZZER, g.ctx(), judge="j2", result=Mark.RIGHT, attempt=1, now=T0)
+    assert info.value.code == "mark_before_cue"
+
+
+def test_a_judge_mark_with_no_answer_on_stage_is_refused():
+    g = Game(script=ONE_BUZZER, judges=JUDGES, affiliations=PLACES)
+    g.do(stage.start, ONE_BUZZER, g.ctx())
+    with pytest.raises(FinalsError) as info:
+        g.do(stage.judge_mark, ONE_BUZZER, g.ctx(), judge="j3", result=Mark.RIGHT, attempt=1, now=T0)
+    assert info.value.code == "no_answer_to_mark"

@@ -156,6 +156,76 @@ async def test_a_recused_judge_is_refused_and_scores_reveal_when_the_panel_is_do
         await sock.close()
 
 
+async def open_judge(link):
+    sock = Socket(f"/ws/final/judge/{link}/")
+    assert await sock.connect()
+    return sock, await sock.expect("final", audience="judge")
+
+
+async def test_judges_mark_spoken_answers_once_and_never_a_team_they_are_recused_from(make_final):
+    # given a buzzer question answered by team 0, whose district is judge 0's
+    made = await make_final(script=BUZZER_FIRST)
+    host, _ = await open_host(made["final"], made["user"])
+    a, _ = await open_team(made["captains"][0])
+    recused, first = await open_judge(made["judge_links"][0])
+    other, _ = await open_judge(made["judge_links"][1])
+    third, _ = await open_judge(made["judge_links"][2])
+    assert [made["judges"][0], made["teams"][0]] in first["final"]["recusals"]
+    await command(host, action="start")
+    await command(host, action="cue")
+    await press(a)
+    winner = await recused.expect("final", 3, events=["buzz.winner"])
+    assert winner["final"]["play"]["answerer"] == made["teams"][0]
+    assert winner["final"]["question"]["reference_answer"] is not None  # judges see the key to mark by
+    version = winner["version"]
+
+    # when the recused judge marks: refused, nothing changes
+    refused = await recused.request({"type": "mark", "result": "right", "index": 1}, "error")
+    assert refused["code"] == "judge_recused"
+    bad = await other.request({"type": "mark", "result": "perfect", "index": 1}, "error")
+    assert bad["code"] == "invalid_field" and bad["field"] == "result"
+    assert await sync_to_async(lambda: Final.objects.get(pk=made["final"].id).version)() == version
+
+    # when another judge marks it right, then a third judge and the host press the same mark
+    done = await other.request({"type": "mark", "result": "right", "index": 1}, "final.reply")
+    assert done == {"type": "final.reply", "version": version + 1, "ref": "mark", "changed": True}
+    again = await third.request({"type": "mark", "result": "right", "index": 1}, "final.reply")
+    assert again["changed"] is False
+    assert (await command(host, action="mark", result="right", index=1))["changed"] is False
+
+    # then the mark counted once, logged as the judge's
+    shown = await host.expect("final", 3, events=["answer.marked", "question.closed"])
+    assert {t["id"]: t["score"] for t in shown["final"]["teams"]}[made["teams"][0]] == 110
+    events = await sync_to_async(lambda: list(FinalScoreEvent.objects.filter(final=made["final"])))()
+    assert [(e.reason, e.actor) for e in events] == [("right", f"judge:{made['judges'][1]}")]
+    log = await sync_to_async(
+        lambda: list(RoundLog.objects.filter(round_id=made["final"].round_id, action="mark"))
+    )()
+    assert [entry.detail["by"] for entry in log] == [f"judge:{made['judges'][1]}"]
+    for sock in (host, a, recused, other, third):
+        await sock.close()
+
+
+async def test_compulsory_right_answers_score_by_the_question_kind(make_final):
+    script = {"segments": [{"kind": "compulsory", "rules": {"right_by_kind": {"single": 20, "judged": 30}}}]}
+    made = await make_final(script=script)
+    await sync_to_async(lambda: made["final"].questions.filter(segment=0, position=1).update(kind="judged"))()
+    host, _ = await open_host(made["final"], made["user"])
+    judge, _ = await open_judge(made["judge_links"][1])
+    await command(host, action="start")
+    await command(host, action="cue")
+    await command(host, action="mark", result="right", index=0)  # turn 0: a single choice, +20
+    await command(host, action="next_question", index=1)
+    await command(host, action="cue")
+    await judge.request({"type": "mark", "result": "right", "index": 1}, "final.reply")  # judged: +30
+    events = await sync_to_async(
+        lambda: list(FinalScoreEvent.objects.filter(final=made["final"]).order_by("seq"))
+    )()
+    assert [(e.team_id, e.points) for e in events] == [(made["teams"][0], 20), (made["teams"][1], 30)]
+    for sock in (host, judge):
+        await sock.close()
+
+
 async def test_undo_needs_a_reason_and_a_hold_freezes_the_screen_until_the_ruling(make_final):
     made = await make_final(script={"segments": [{"kind": "compulsory"}]})
     host, _ = await open_host(made["final"], made["user"])

@@ -99,6 +99,7 @@ export const ERROR = Object.freeze({
   score_event_unknown: "score_event_unknown",
   script_invalid: "script_invalid",
   script_pinned: "script_pinned",
+  script_stale: "script_stale",
   segment_unknown: "segment_unknown",
   server_error: "server_error",
   sms_failed: "sms_failed",

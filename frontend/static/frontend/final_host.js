@@ -3,7 +3,7 @@
 // scores and every score event. Commands name what they act on (the next index, the attempt or turn
 // marked), so a key pressed twice acts once.
 
-import { followFinal, formatScore, renderBoard, renderHold, renderQuestion, segmentLine, statusLine, teamName } from "./finals.js";
+import { followFinal, formatScore, markIndex, renderBoard, renderHold, renderQuestion, segmentLine, statusLine, teamName } from "./finals.js";
 import { errorText, t } from "./i18n.js";
 import { byTestId, pageData } from "./page.js";
 import { el, setText } from "./ui.js";
@@ -18,13 +18,6 @@ socket.on("error", (frame) => setText(message, errorText(frame.code, frame.messa
 
 function command(action, fields = {}) {
   socket.send({ type: "command", action, ...fields });
-}
-
-function markIndex(final) {
-  const play = final.play || {};
-  if (play.type === "buzz") return play.attempt;
-  if (play.type === "wager") return play.answers ? play.answers.index : 0;
-  return play.index ?? 0;
 }
 
 function levelTeams(final) {

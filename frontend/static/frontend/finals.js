@@ -73,6 +73,23 @@ export function statusLine(final) {
   return "";
 }
 
+/** What a mark names (docs/protocol.md, 10.2): the buzzer attempt, or the turn (必答, 风险). */
+export function markIndex(final) {
+  const play = final.play || {};
+  if (play.type === "buzz") return play.attempt;
+  if (play.type === "wager") return play.answers ? play.answers.index : 0;
+  return play.index ?? 0;
+}
+
+/** The team whose answer is waiting for a mark now (answering, cued or answered), or null. */
+export function teamToMark(final) {
+  const play = final.play;
+  if (!play || final.finished) return null;
+  if (play.type === "buzz") return play.phase === "answering" ? play.answerer : null;
+  const turns = play.type === "wager" ? play.answers : play.type === "turns" ? play : null;
+  return turns && (turns.phase === "cued" || turns.phase === "answered") ? turns.team : null;
+}
+
 /** The server time (epoch ms) the shown clock counts down to, or null. */
 export function countdownTarget(final) {
   const play = final.play;

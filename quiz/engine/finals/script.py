@@ -24,6 +24,22 @@ class Kind(enum.StrEnum):
     SUDDEN_DEATH = "sudden_death"  # 加赛
 
 
+# The bank's question kinds (questionbank.models.QuestionKind), as ``right_by_kind`` names them.
+QUESTION_KINDS = ("single", "multiple", "truefalse", "judged", "short", "numerical")
+# Rules stored as (name, value) pairs and written in JSON as an object.
+PAIR_RULES = frozenset({"right_by_kind"})
+# The values a text rule may take (a rule name means the same in every kind that has it); ``recuse_by``
+# lists some of its values.
+RULE_CHOICES: dict[str, tuple[str, ...]] = {
+    "mode": ("team", "member", "chosen"),
+    "early": ("points", "lockout", "out"),
+    "order": ("high_to_low", "low_to_high"),
+    "cut": ("last_n", "below"),
+    "play": ("buzzer", "compulsory"),
+    "recuse_by": ("district", "unit"),
+}
+
+
 def _invalid(message: str) -> FinalsError:
     return FinalsError("script_invalid", message)
 
@@ -39,11 +55,21 @@ class CompulsoryRules:
     wrong: int = 0
     incomplete: int = 0
     rounds: int = 1  # questions per team
+    # Points for a right answer by the question's type (its bank kind), e.g. true/false 10, single choice
+    # 20, host-judged 30; a type not listed scores ``right``. In JSON an object: {"truefalse": 10, ...}.
+    right_by_kind: tuple[tuple[str, int], ...] = ()
 
     def check(self) -> None:
-        _choice("mode", self.mode, ("team", "member", "chosen"))
+        _choice("mode", self.mode, RULE_CHOICES["mode"])
         _between("answer_seconds", self.answer_seconds, 10, 60)
         _between("rounds", self.rounds, 1, 20)
+        for kind, value in self.right_by_kind:
+            _choice("right_by_kind", kind, QUESTION_KINDS)
+            _between(f"right_by_kind.{kind}", value, 0, 1_000)
+
+    def right_for(self, question_kind: str | None) -> int:
+        """The points for a right answer to a question of ``question_kind`` (None: not known)."""
+        return dict(self.right_by_kind).get(question_kind or "", self.right)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +95,7 @@ class BuzzerRules:
         _between("questions", self.questions, 1, 100)
         _between("open_seconds", self.open_seconds, 3, 120)
         _between("answer_seconds", self.answer_seconds, 3, 120)
-        _choice("early", self.early, ("points", "lockout", "out"))
+        _choice("early", self.early, RULE_CHOICES["early"])
         _between("lockout_ms", self.lockout_ms, 0, 10_000)
         _between("max_attempts", self.max_attempts, 1, 18)
         _between("window_ms", self.window_ms, 0, 2_000)
@@ -91,7 +117,7 @@ class WagerRules:
             raise _invalid("tiers must be positive whole numbers.")
         if len(set(self.tiers)) != len(self.tiers):
             raise _invalid("tiers must be distinct.")
-        _choice("order", self.order, ("high_to_low", "low_to_high"))
+        _choice("order", self.order, RULE_CHOICES["order"])
         _between("answer_seconds", self.answer_seconds, 10, 120)
 
 
@@ -113,7 +139,7 @@ class JudgedRules:
             raise _invalid("low must be below high.")
         _between("weight", self.weight, 1, 10)
         for key in self.recuse_by:
-            _choice("recuse_by", key, ("district", "unit"))
+            _choice("recuse_by", key, RULE_CHOICES["recuse_by"])
         _between("speak_seconds", self.speak_seconds, 30, 900)
 
 
@@ -131,9 +157,9 @@ class ComebackRules:
     wrong: int = -20
 
     def check(self) -> None:
-        _choice("cut", self.cut, ("last_n", "below"))
+        _choice("cut", self.cut, RULE_CHOICES["cut"])
         _between("last_n", self.last_n, 1, 17)
-        _choice("play", self.play, ("buzzer", "compulsory"))
+        _choice("play", self.play, RULE_CHOICES["play"])
         _between("questions", self.questions, 1, 50)
 
 
@@ -204,7 +230,10 @@ def _rules_to_data(rules: Any) -> dict[str, Any]:
     out = {}
     for f in fields(rules):
         value = getattr(rules, f.name)
-        out[f.name] = list(value) if isinstance(value, tuple) else value
+        if f.name in PAIR_RULES:
+            out[f.name] = dict(value)
+        else:
+            out[f.name] = list(value) if isinstance(value, tuple) else value
     return out
 
 
@@ -231,7 +260,9 @@ def rules_from_data(kind: Kind, data: Mapping[str, Any] | None) -> Any:
     values: dict[str, Any] = {}
     for name, value in data.items():
         default = getattr(defaults, name)
-        if isinstance(default, tuple):
+        if name in PAIR_RULES:
+            value = _pairs(name, value)
+        elif isinstance(default, tuple):
             if not isinstance(value, list | tuple):
                 raise _invalid(f"{name} must be a list.")
             value = tuple(value)
@@ -247,6 +278,15 @@ def rules_from_data(kind: Kind, data: Mapping[str, Any] | None) -> Any:
     rules = replace(defaults, **values)
     rules.check()
     return rules
+
+
+def _pairs(name: str, value: Any) -> tuple[tuple[str, int], ...]:
+    if not isinstance(value, Mapping):
+        raise _invalid(f"{name} must be an object of whole numbers.")
+    for key, number in value.items():
+        if not isinstance(number, int) or isinstance(number, bool):
+            raise _invalid(f"{name}.{key} must be a whole number.")
+    return tuple(sorted((str(k), v) for k, v in value.items()))
 
 
 def script_from_data(data: Mapping[str, Any]) -> Script:

@@ -20,7 +20,14 @@ from quiz.engine.finals.common import FinalsError, Mark, Step, TeamId
 from quiz.engine.finals.compulsory import TurnState
 from quiz.engine.finals.judged import Affiliation, JudgedState
 from quiz.engine.finals.scores import Hold, hold_release, hold_start
-from quiz.engine.finals.script import BuzzerRules, Kind, Script, Segment, SuddenDeathRules
+from quiz.engine.finals.script import (
+    BuzzerRules,
+    JudgedRules,
+    Kind,
+    Script,
+    Segment,
+    SuddenDeathRules,
+)
 from quiz.engine.finals.sudden_death import SuddenDeathState
 from quiz.engine.finals.wager import WagerState
 
@@ -84,10 +91,14 @@ def buzzer_rules(script: Script, state: StageState) -> BuzzerRules:
     return segment.rules
 
 
-def _turn_values(script: Script, state: StageState) -> tuple[tuple[int, int, int], int]:
+def _turn_values(
+    script: Script, state: StageState, question_kind: str | None = None
+) -> tuple[tuple[int, int, int], int]:
+    """(right, wrong, incomplete) points of the current turn and its answer time; a right answer is worth
+    the segment's value for ``question_kind`` (the bank kind of the question on stage) when it has one."""
     segment = _segment(script, state)
     rules = comeback.compulsory_rules(segment.rules) if segment.kind is Kind.COMEBACK else segment.rules
-    return (rules.right, rules.wrong, rules.incomplete), rules.answer_seconds
+    return (rules.right_for(question_kind), rules.wrong, rules.incomplete), rules.answer_seconds
 
 
 def _begin(script: Script, index: int, ctx: Context) -> dict[str, Any]:
@@ -217,8 +228,17 @@ def settle_due_at(state: StageState, script: Script, *, bounds: Mapping[TeamId, 
     return bq.settle_due_at(sub, rules, bounds=bounds)
 
 
-def mark(state: StageState, script: Script, *, result: Mark, attempt: int, now: float) -> Step:
-    """The host's right / wrong / incomplete: ``attempt`` names the buzzer attempt (1, 2, ...) or the turn."""
+def mark(
+    state: StageState,
+    script: Script,
+    *,
+    result: Mark,
+    attempt: int,
+    now: float,
+    question_kind: str | None = None,
+) -> Step:
+    """The host's right / wrong / incomplete: ``attempt`` names the buzzer attempt (1, 2, ...) or the turn.
+    ``question_kind`` is the bank kind of the question on stage (必答 may score right answers by kind)."""
     sub = state.sub
     if isinstance(sub, bq.BuzzQuestion):
         answerer = sub.answerer
@@ -226,13 +246,55 @@ def mark(state: StageState, script: Script, *, result: Mark, attempt: int, now: 
         if state.kind == SUDDEN and step.changed:
             return _sudden_result(state, step, team=answerer, mark=result)
     elif isinstance(sub, TurnState):
-        values, _ = _turn_values(script, state)
+        values, _ = _turn_values(script, state, question_kind)
         step = compulsory.mark(sub, index=attempt, result=result, values=values)
     elif isinstance(sub, WagerState):
         step = wager.mark(sub, index=attempt, result=result)
     else:
         raise FinalsError("no_answer_to_mark", "There is no answer to mark in this segment.")
     return _bump(state, step.events, step.awards, sub=step.state)
+
+
+def marked_team(state: StageState, *, attempt: int) -> TeamId | None:
+    """The team whose answer a mark of ``attempt`` (buzzer attempt, or turn) names; None if none does."""
+    sub = state.sub
+    if isinstance(sub, bq.BuzzQuestion):
+        return sub.answerer if attempt == sub.attempts and sub.phase is bq.BuzzPhase.ANSWERING else None
+    turns = sub.answers if isinstance(sub, WagerState) else sub
+    if isinstance(turns, TurnState) and 0 <= attempt < len(turns.turns):
+        return turns.turns[attempt].team
+    return None
+
+
+def mark_recused(script: Script, ctx: Context, *, judge: Any, team: TeamId) -> bool:
+    """True iff ``judge`` may not mark ``team``'s answers: they share a district or unit, compared as the
+    script's 科普讲解 rules say (``recuse_by``; both by default)."""
+    rules = next((s.rules for s in script.segments if s.kind is Kind.JUDGED), JudgedRules())
+    mine = ctx.judges.get(judge)
+    theirs = ctx.affiliations.get(team)
+    return mine is not None and theirs is not None and judged.recused(mine, theirs, rules)
+
+
+def judge_mark(
+    state: StageState,
+    script: Script,
+    ctx: Context,
+    *,
+    judge: Any,
+    result: Mark,
+    attempt: int,
+    now: float,
+    question_kind: str | None = None,
+) -> Step:
+    """A judge's right / wrong / incomplete: the host's mark, by a judge of the final who is not recused
+    from the answering team (``judge_recused``; a judge unknown to the final: ``judge_not_on_panel``).
+    Marking an answer already marked (by the host or any judge) changes nothing."""
+    if judge not in ctx.judges:
+        raise FinalsError("judge_not_on_panel", "You are not a judge of this final.")
+    team = marked_team(state, attempt=attempt)
+    if team is not None and mark_recused(script, ctx, judge=judge, team=team):
+        raise FinalsError("judge_recused", "You may not mark a team of your own district or unit.")
+    return mark(state, script, result=result, attempt=attempt, now=now, question_kind=question_kind)
 
 
 def close_question(state: StageState) -> Step:
