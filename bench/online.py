@@ -52,7 +52,7 @@ from bench.scratch import PG_ADMIN_URL, pg_recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-PG_DB = "jjj_online_bench"
+PG_DB = os.environ.get("BENCH_ONLINE_DB", "jjj_online_bench")
 TARGET_MS = 2000
 GROUPS = ["youth", "farmer", "worker", "senior", "official", "other"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"

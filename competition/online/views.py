@@ -219,7 +219,7 @@ def themed(request: HttpRequest, stage: OnlineStage, contestant: Contestant) -> 
 
 
 @require_http_methods(["GET", "POST"])
-@access.contestant_required
+@access.contestant_required(related=())
 def attempt_page(
     request: HttpRequest, stage: OnlineStage, contestant: Contestant, attempt_id: int
 ) -> HttpResponse:
