@@ -4,12 +4,12 @@ sustained answer submissions through the real pages.
     python -m bench.online                                   # 740,000 contestants, 7,400,000 answers
     python -m bench.online --contestants 20000 --sessions 200 --duration 20    # a quick check
 
-Setup (the scratch PostgreSQL database ``jjj_online_bench``, dropped and made again): the competition
+Setup (the scratch PostgreSQL database ``jjj_online_bench``, or ``BENCH_ONLINE_DB``, dropped and made again): the competition
 with its 3 divisions and their districts, the demo bank's Chinese questions, one online stage, then with
 COPY: ``--contestants`` contestants (districts, key groups and 2,000 units drawn at random, 85% of them
 active), two finished attempts each (a daily set; a fifth of them a timed challenge instead) with
-``--answers`` answers in all, the contestants' running figures consistent with their attempts. ANALYZE
-after the load, as autovacuum would.
+``--answers`` answers in all, the contestants' running figures consistent with their attempts. VACUUM
+(ANALYZE) after the load, as autovacuum would after so many inserts.
 
 Timed, each the median of ``--repeat`` runs after a warm-up: the individual board overall and within a
 division, a district, a key group and a unit (``competition.online.selectors.board``); participation by
@@ -274,7 +274,7 @@ def populate(n: int, answers: int, rng: random.Random) -> dict:
         answer_lines(),
     )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM (ANALYZE)")
     return {
         "stage": stage,
         "registered": n,
