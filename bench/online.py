@@ -4,8 +4,9 @@ sustained answer submissions through the real pages.
     python -m bench.online                                   # 740,000 contestants, 7,400,000 answers
     python -m bench.online --contestants 20000 --sessions 200 --duration 20    # a quick check
 
-Setup (the scratch PostgreSQL database ``jjj_online_bench``, or ``BENCH_ONLINE_DB``, dropped and made again): the competition
-with its 3 divisions and their districts, the demo bank's Chinese questions, one online stage, then with
+Setup (the scratch PostgreSQL database ``jjj_online_bench`` or ``BENCH_ONLINE_DB``, dropped and made
+again): the competition with its 3 divisions and their districts, the demo bank's Chinese questions, one
+online stage, then with
 COPY: ``--contestants`` contestants (districts, key groups and 2,000 units drawn at random, 85% of them
 active), two finished attempts each (a daily set; a fifth of them a timed challenge instead) with
 ``--answers`` answers in all, the contestants' running figures consistent with their attempts. VACUUM
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -540,6 +542,164 @@ def sustained(stage, args, env: dict) -> dict:
     return real
 
 
+# --- duels ------------------------------------------------------------------------------------------
+def duels_setup(stage, pairs: int) -> list[dict]:
+    """``pairs`` duels by invitation, the inviter seated, each player with a signed-in session."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from competition.online.models import Contestant
+    from competition.online.services.duels import duel_create
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    people = list(Contestant.objects.filter(stage=stage).order_by("?")[: 2 * pairs])
+
+    def cookie(person) -> str:
+        session = store()
+        session["online_contestant"] = person.pk
+        session.create()
+        return f"sessionid={session.session_key}"
+
+    duels = []
+    for a, b in zip(people[0::2], people[1::2], strict=True):
+        duel = duel_create(contestant=a)
+        duels.append({"code": duel.code, "friend": b.pk, "cookies": [cookie(a), cookie(b)]})
+    return duels
+
+
+def duel_join_one(friend: int, code: str) -> None:
+    """The friend takes their seat (the service, as the invitation page does)."""
+    from competition.online.models import Contestant
+    from competition.online.services.duels import duel_join
+
+    duel_join(contestant=Contestant.objects.get(pk=friend), code=code)
+
+
+async def duels_play(port: int, stage_pk: int, duels: list[dict], seconds: int, wait_s: float) -> dict:
+    """Two phones per duel on one server process; each answers every question after 0.3-1.5 s. Timed:
+    from a question's opening on the server (its deadline minus the answering time) to its frame on
+    each phone, and per duel to the later of the two phones."""
+    from bench.wsclient import WSClient
+
+    rng = random.Random(5)
+    loop = asyncio.get_running_loop()
+    seen: dict[tuple[int, int], float] = {}  # (phone, position) -> latency ms
+    both: dict[tuple[int, int], list[float]] = {}  # (duel, position) -> latencies
+    finished: set[int] = set()
+    lost: list[str] = []
+    sockets: list[WSClient] = []
+    done = asyncio.Event()
+
+    def handler(phone: int, duel: int):
+        def on_text(text: str) -> None:
+            now_ms = time.time() * 1000
+            frame = json.loads(text)
+            if frame.get("type") != "duel":
+                return
+            position = frame["position"]
+            if frame["phase"] == "open" and (phone, position) not in seen:
+                opened = frame["deadline"] - seconds * 1000
+                latency = now_ms - opened
+                seen[phone, position] = latency
+                if opened > max(connected.get(2 * duel, 1e18), connected.get(2 * duel + 1, 1e18)):
+                    both.setdefault((duel, position), []).append(latency)  # both phones were there
+                answer = {"type": "answer", "position": position, "choices": [0], "id": str(uuid.uuid4())}
+                loop.call_later(rng.uniform(0.3, 1.5), lambda: sockets[phone].send(json.dumps(answer)))
+            elif frame["phase"] in ("finished", "expired"):
+                finished.add(phone)
+                if len(finished) == len(sockets):
+                    done.set()
+
+        return on_text
+
+    def on_lost(phone: int):
+        def lost_(code, reason) -> None:
+            if phone not in finished:
+                lost.append(f"{phone}:{code}")
+
+        return lost_
+
+    gate = asyncio.Semaphore(50)
+    connected: dict[int, float] = {}  # phone -> epoch ms its socket was open
+
+    async def connect(phone: int, duel: int) -> None:
+        sockets[phone] = await WSClient.connect(
+            "127.0.0.1",
+            port,
+            f"/ws/online/duel/{duels[duel]['code']}/",
+            origin=f"http://127.0.0.1:{port}",
+            headers={"Cookie": duels[duel]["cookies"][phone % 2]},
+            on_text=handler(phone, duel),
+            on_lost=on_lost(phone),
+        )
+        connected[phone] = time.time() * 1000
+
+    async def inviter(duel: int) -> None:
+        async with gate:
+            await connect(2 * duel, duel)
+
+    async def friend(duel: int) -> None:
+        async with gate:
+            await asyncio.to_thread(duel_join_one, duels[duel]["friend"], duels[duel]["code"])
+            await connect(2 * duel + 1, duel)
+
+    sockets.extend([None] * (2 * len(duels)))  # type: ignore[list-item]
+    started = time.perf_counter()
+    await asyncio.gather(*(inviter(i) for i in range(len(duels))))
+    connected_s = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(friend(i) for i in range(len(duels))))
+    join_s = time.perf_counter() - started
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(done.wait(), wait_s)
+    for sock in sockets:
+        sock.abort()
+    per_phone = sorted(seen.values())
+    per_duel = sorted(max(v) for v in both.values() if len(v) == 2)
+
+    def pick(values: list[float], q: float) -> float | None:
+        return round(values[min(len(values) - 1, int(q * len(values)))], 1) if values else None
+
+    return {
+        "duels": len(duels),
+        "phones": len(sockets),
+        "inviters_connect_s": round(connected_s, 1),
+        "friends_join_and_connect_s": round(join_s, 1),
+        "questions_opened": len(per_duel),
+        "both_phones_p50_ms": pick(per_duel, 0.5),
+        "both_phones_p99_ms": pick(per_duel, 0.99),
+        "both_phones_max_ms": round(per_duel[-1], 1) if per_duel else None,
+        "per_phone_p99_ms": pick(per_phone, 0.99),
+        "finished_phones": len(finished),
+        "lost": len(lost),
+        "lost_sample": lost[:5],
+    }
+
+
+def duels_phase(stage, args, env: dict) -> dict:
+    from django.db import connection
+
+    from competition.online.services.attempts import rules_of
+
+    rules = rules_of(stage).duel
+    say(f"  setting up {args.duels} duels")
+    duels = duels_setup(stage, args.duels)
+    connection.close()
+    servers, ports = start_servers(1, env)
+    try:
+        timeout = rules.count * (rules.seconds + rules.pause_seconds) + 60
+        result = asyncio.run(duels_play(ports[0], stage.pk, duels, rules.seconds, timeout))
+    finally:
+        stop_servers(servers)
+    say(
+        f"  {result['duels']} duels: question to both phones p50 {result['both_phones_p50_ms']} ms, "
+        f"p99 {result['both_phones_p99_ms']} ms over {result['questions_opened']} questions; "
+        f"{result['finished_phones']}/{result['phones']} finished, {result['lost']} lost"
+    )
+    return result
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contestants", type=int, default=740_000)
@@ -548,6 +708,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--duels", type=int, default=500, help="duels at once on one process (0: skip)")
+    parser.add_argument("--skip-sustained", action="store_true", help="time the reads and the duels only")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--reuse", action="store_true", help="time the database the last run loaded (migrated, not reloaded)"
@@ -586,7 +748,12 @@ def main(argv: list[str] | None = None) -> None:
         made = populate(args.contestants, args.answers, random.Random(args.seed))
     say(f"  loaded in {made['populate_s']} s; timing the boards and the qualifier list")
     timings = time_reads(made["stage"], args.repeat)
-    load = sustained(made["stage"], args, env)
+    load = (
+        sustained(made["stage"], args, env)
+        if not args.skip_sustained
+        else {"per_s": None, "p99_ms": None, "lost": None, "skipped": True}
+    )
+    duels = duels_phase(made["stage"], args, env) if args.duels else None
     boards = {k: v for k, v in timings.items() if k.startswith(("board", "participation"))}
     result = {
         "registered": made["registered"],
@@ -598,6 +765,7 @@ def main(argv: list[str] | None = None) -> None:
         "p99_ms": load["p99_ms"],
         "lost": load["lost"],
         "submissions": load,
+        "duels": duels,
         "target_ms": TARGET_MS,
         "populate_s": made["populate_s"],
         "sessions": args.sessions,
