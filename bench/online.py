@@ -590,6 +590,7 @@ async def duels_play(port: int, stage_pk: int, duels: list[dict], seconds: int, 
     lost: list[str] = []
     sockets: list[WSClient] = []
     done = asyncio.Event()
+    expected = [2 * len(duels)]  # phones that will finish: those connected
 
     def handler(phone: int, duel: int):
         def on_text(text: str) -> None:
@@ -608,7 +609,7 @@ async def duels_play(port: int, stage_pk: int, duels: list[dict], seconds: int, 
                 loop.call_later(rng.uniform(0.3, 1.5), lambda: sockets[phone].send(json.dumps(answer)))
             elif frame["phase"] in ("finished", "expired"):
                 finished.add(phone)
-                if len(finished) == len(sockets):
+                if len(finished) >= expected[0]:
                     done.set()
 
         return on_text
@@ -622,18 +623,25 @@ async def duels_play(port: int, stage_pk: int, duels: list[dict], seconds: int, 
 
     gate = asyncio.Semaphore(50)
     connected: dict[int, float] = {}  # phone -> epoch ms its socket was open
+    retried: list[str] = []
 
     async def connect(phone: int, duel: int) -> None:
-        sockets[phone] = await WSClient.connect(
-            "127.0.0.1",
-            port,
-            f"/ws/online/duel/{duels[duel]['code']}/",
-            origin=f"http://127.0.0.1:{port}",
-            headers={"Cookie": duels[duel]["cookies"][phone % 2]},
-            on_text=handler(phone, duel),
-            on_lost=on_lost(phone),
-        )
-        connected[phone] = time.time() * 1000
+        for attempt in range(3):  # the server drops a handshake it cannot take within 5 s
+            try:
+                sockets[phone] = await WSClient.connect(
+                    "127.0.0.1",
+                    port,
+                    f"/ws/online/duel/{duels[duel]['code']}/",
+                    origin=f"http://127.0.0.1:{port}",
+                    headers={"Cookie": duels[duel]["cookies"][phone % 2]},
+                    on_text=handler(phone, duel),
+                    on_lost=on_lost(phone),
+                )
+                connected[phone] = time.time() * 1000
+                return
+            except OSError as exc:
+                retried.append(f"{phone}:{exc!r}"[:60])
+                await asyncio.sleep(0.5 * (attempt + 1))
 
     async def inviter(duel: int) -> None:
         async with gate:
@@ -651,10 +659,15 @@ async def duels_play(port: int, stage_pk: int, duels: list[dict], seconds: int, 
     started = time.perf_counter()
     await asyncio.gather(*(friend(i) for i in range(len(duels))))
     join_s = time.perf_counter() - started
+    never = [phone for phone, sock in enumerate(sockets) if sock is None]
+    expected[0] = len(sockets) - len(never)
+    if len(finished) >= expected[0]:
+        done.set()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(done.wait(), wait_s)
     for sock in sockets:
-        sock.abort()
+        if sock is not None:
+            sock.abort()
     per_phone = sorted(seen.values())
     per_duel = sorted(max(v) for v in both.values() if len(v) == 2)
 
@@ -672,8 +685,11 @@ async def duels_play(port: int, stage_pk: int, duels: list[dict], seconds: int, 
         "both_phones_max_ms": round(per_duel[-1], 1) if per_duel else None,
         "per_phone_p99_ms": pick(per_phone, 0.99),
         "finished_phones": len(finished),
-        "lost": len(lost),
-        "lost_sample": lost[:5],
+        "connect_retries": len(retried),
+        "connect_retry_sample": retried[:3],
+        "never_connected": len(never),
+        "lost": len(lost) + len(never),
+        "lost_sample": (lost + [f"{p}:never connected" for p in never])[:5],
     }
 
 

@@ -12,7 +12,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 
-from competition.online.models import Contestant, OnlineStage
+from competition.online.models import Attempt, Contestant, OnlineStage
 
 SESSION_KEY = "online_contestant"
 
@@ -69,6 +69,19 @@ def _signed_in_by_slug(request: HttpRequest, slug: str, related: tuple[str, ...]
     if not pk:
         return None
     return Contestant.objects.select_related("stage", *related).filter(pk=pk, stage__slug=slug).first()
+
+
+def attempt_signed_in(request: HttpRequest, slug: str, attempt_id: int) -> Attempt | None:
+    """The signed-in contestant's attempt ``attempt_id`` in the stage ``slug``, with the contestant and
+    the stage, in one query (the answer path); None when any of that does not hold."""
+    pk = request.session.get(SESSION_KEY)
+    if not pk:
+        return None
+    return (
+        Attempt.objects.select_related("contestant__stage")
+        .filter(pk=attempt_id, contestant_id=pk, contestant__stage__slug=slug)
+        .first()
+    )
 
 
 def contestant_required(view=None, *, related: tuple[str, ...] = ("district", "division")):

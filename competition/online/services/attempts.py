@@ -259,8 +259,10 @@ def answer_submit(
     choices: list[int],
     submission: uuid.UUID,
     now: datetime | None = None,
+    attempt: Attempt | None = None,
 ) -> AnswerResult:
     """Store the answer to the served question and move the attempt on (see the module docstring).
+    ``attempt``: the attempt as the request just read it, if it did (``attempt_id``'s, the contestant's).
 
     Refusals: ``attempt_unknown``, ``not_served`` (not the question being served), ``attempt_finished``,
     ``too_late`` (a challenge's deadline passed: it is finished as ``time_up``), ``invalid_choice``."""
@@ -272,6 +274,7 @@ def answer_submit(
         choices=choices,
         submission=submission,
         now=now,
+        read=attempt,
     )
     if fast is not None:
         return fast
@@ -336,13 +339,17 @@ def _answer_fast(
     choices: list[int],
     submission: uuid.UUID,
     now: datetime,
+    read: Attempt | None = None,
 ) -> AnswerResult | None:
     """The usual answer (the served question, valid choices, not the attempt's last) in four statements
     and without a row lock: read the attempt, read the question, then in one transaction move the attempt
     on with an update conditional on the position still being served, and insert the answer. None when
     the locked path must decide: a repeat or a refusal, an answer that finishes the attempt, a race lost
     to another request (a double tap), a reused submission id."""
-    attempt = Attempt.objects.filter(pk=attempt_id, contestant=contestant).first()
+    if read is not None and read.pk == attempt_id and read.contestant_id == contestant.pk:
+        attempt = read
+    else:
+        attempt = Attempt.objects.filter(pk=attempt_id, contestant=contestant).first()
     if attempt is None:
         raise OnlineError("attempt_unknown", "no such attempt of yours")
     served_at = attempt.served_at
