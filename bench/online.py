@@ -616,7 +616,7 @@ async def duels_play(port: int, stage_pk: int, duels: list[dict], seconds: int, 
 
     def on_lost(phone: int):
         def lost_(code, reason) -> None:
-            if phone not in finished:
+            if phone in connected and phone not in finished:  # a refused handshake is retried instead
                 lost.append(f"{phone}:{code}")
 
         return lost_
