@@ -95,8 +95,8 @@ bench-standings: install ## Standings over 100,000 contestants x 10 answers (STA
 bench-buzzer: install ## Buzzer fairness: phones 5-250 ms away with jitter, presses at known times, 1,000 trials (TRIALS=)
 	$(PY) -m bench.buzzer --trials $(or $(TRIALS),1000)
 
-bench-online: install ## Online stage at full size on PostgreSQL + Redis (CONTESTANTS=, ANSWERS=, SESSIONS=, DURATION=)
-	$(PY) -m bench.online --contestants $(or $(CONTESTANTS),740000) --answers $(or $(ANSWERS),7400000) --sessions $(or $(SESSIONS),1000) --duration $(or $(DURATION),30)
+bench-online: install ## Online stage at full size on PostgreSQL + Redis (CONTESTANTS=, ANSWERS=, SESSIONS=, DURATION=, DUELS=)
+	$(PY) -m bench.online --contestants $(or $(CONTESTANTS),740000) --answers $(or $(ANSWERS),7400000) --sessions $(or $(SESSIONS),5000) --duration $(or $(DURATION),30) --duels $(or $(DUELS),500)
 
 clean: ## Remove the database, static files and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache

@@ -26,8 +26,16 @@ seconds. Reported: answers acknowledged per second, the p50 and p99 of the answe
 bench-only view that does nothing but the same INSERT (``bench/online_urls.py``), for the cost per
 submission of everything else (session, CSRF, form, locks, scoring).
 
+Duels (``--duels``, 500): as many duels by invitation on one daphne process, the inviter's phone
+connected first, then each friend takes the seat (the service the invitation page calls) and connects;
+every phone answers each question 0.3-1.5 s after it arrives. Timed: from a question's opening on the
+server (its deadline minus the answering time; same machine, same clock) to its frame on each phone,
+and per duel to the later of the two phones, over the questions that opened with both phones connected.
+A handshake the server drops is retried (``connect_retries``); ``lost``: phones that never connected or
+whose socket closed before the end.
+
 Writes ``bench/results/online.json`` (``registered``, ``answers_stored``, ``boards_ms``,
-``submissions_per_s``, ``p99_ms``, ``lost`` and the detail).
+``submissions_per_s``, ``p99_ms``, ``lost``, ``duels`` and the detail).
 """
 
 from __future__ import annotations
@@ -568,12 +576,17 @@ def duels_setup(stage, pairs: int) -> list[dict]:
     return duels
 
 
-def duel_join_one(friend: int, code: str) -> None:
-    """The friend takes their seat (the service, as the invitation page does)."""
+def duel_join_one(friend: int, code: str) -> str:
+    """The friend takes their seat (the service, as the invitation page does); the refusal's code."""
+    from competition.online.errors import OnlineError
     from competition.online.models import Contestant
     from competition.online.services.duels import duel_join
 
-    duel_join(contestant=Contestant.objects.get(pk=friend), code=code)
+    try:
+        duel_join(contestant=Contestant.objects.get(pk=friend), code=code)
+    except OnlineError as exc:
+        return exc.code
+    return ""
 
 
 async def duels_play(port: int, stage_pk: int, duels: list[dict], seconds: int, wait_s: float) -> dict:
@@ -624,6 +637,7 @@ async def duels_play(port: int, stage_pk: int, duels: list[dict], seconds: int, 
     gate = asyncio.Semaphore(50)
     connected: dict[int, float] = {}  # phone -> epoch ms its socket was open
     retried: list[str] = []
+    join_refused: list[str] = []
 
     async def connect(phone: int, duel: int) -> None:
         for attempt in range(3):  # the server drops a handshake it cannot take within 5 s
@@ -649,7 +663,10 @@ async def duels_play(port: int, stage_pk: int, duels: list[dict], seconds: int, 
 
     async def friend(duel: int) -> None:
         async with gate:
-            await asyncio.to_thread(duel_join_one, duels[duel]["friend"], duels[duel]["code"])
+            refused = await asyncio.to_thread(duel_join_one, duels[duel]["friend"], duels[duel]["code"])
+            if refused:
+                join_refused.append(refused)
+                return
             await connect(2 * duel + 1, duel)
 
     sockets.extend([None] * (2 * len(duels)))  # type: ignore[list-item]
@@ -685,6 +702,7 @@ async def duels_play(port: int, stage_pk: int, duels: list[dict], seconds: int, 
         "both_phones_max_ms": round(per_duel[-1], 1) if per_duel else None,
         "per_phone_p99_ms": pick(per_phone, 0.99),
         "finished_phones": len(finished),
+        "joins_refused": len(join_refused),
         "connect_retries": len(retried),
         "connect_retry_sample": retried[:3],
         "never_connected": len(never),
@@ -698,6 +716,9 @@ def duels_phase(stage, args, env: dict) -> dict:
 
     from competition.online.services.attempts import rules_of
 
+    # the friends join once every inviter is connected, which takes longer than the usual join window
+    stage.rules = {**stage.rules, "duel": {**stage.rules.get("duel", {}), "join_seconds": 3600}}
+    stage.save(update_fields=["rules"])
     rules = rules_of(stage).duel
     say(f"  setting up {args.duels} duels")
     duels = duels_setup(stage, args.duels)
@@ -721,7 +742,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--contestants", type=int, default=740_000)
     parser.add_argument("--answers", type=int, default=7_400_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--sessions", type=int, default=5000)
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--duels", type=int, default=500, help="duels at once on one process (0: skip)")
