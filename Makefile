@@ -98,8 +98,8 @@ bench-buzzer: install ## Buzzer fairness: phones 5-250 ms away with jitter, pres
 bench-finals-screens: install ## Stage final: press to "team X buzzed" on 2,000 screens, 8 teams, loopback (SCREENS=, TRIALS=)
 	$(PY) -m bench.finals_screens --screens $(or $(SCREENS),2000) --trials $(or $(TRIALS),100)
 
-bench-online: install ## Online stage at full size on PostgreSQL + Redis (CONTESTANTS=, ANSWERS=, SESSIONS=, DURATION=)
-	$(PY) -m bench.online --contestants $(or $(CONTESTANTS),740000) --answers $(or $(ANSWERS),7400000) --sessions $(or $(SESSIONS),1000) --duration $(or $(DURATION),30)
+bench-online: install ## Online stage at full size on PostgreSQL + Redis (CONTESTANTS=, ANSWERS=, SESSIONS=, DURATION=, DUELS=)
+	$(PY) -m bench.online --contestants $(or $(CONTESTANTS),740000) --answers $(or $(ANSWERS),7400000) --sessions $(or $(SESSIONS),5000) --duration $(or $(DURATION),30) --duels $(or $(DUELS),500)
 
 clean: ## Remove the database, static files and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache

@@ -4,12 +4,13 @@ sustained answer submissions through the real pages.
     python -m bench.online                                   # 740,000 contestants, 7,400,000 answers
     python -m bench.online --contestants 20000 --sessions 200 --duration 20    # a quick check
 
-Setup (the scratch PostgreSQL database ``jjj_online_bench``, dropped and made again): the competition
-with its 3 divisions and their districts, the demo bank's Chinese questions, one online stage, then with
+Setup (the scratch PostgreSQL database ``jjj_online_bench`` or ``BENCH_ONLINE_DB``, dropped and made
+again): the competition with its 3 divisions and their districts, the demo bank's Chinese questions, one
+online stage, then with
 COPY: ``--contestants`` contestants (districts, key groups and 2,000 units drawn at random, 85% of them
 active), two finished attempts each (a daily set; a fifth of them a timed challenge instead) with
-``--answers`` answers in all, the contestants' running figures consistent with their attempts. ANALYZE
-after the load, as autovacuum would.
+``--answers`` answers in all, the contestants' running figures consistent with their attempts. VACUUM
+(ANALYZE) after the load, as autovacuum would after so many inserts.
 
 Timed, each the median of ``--repeat`` runs after a warm-up: the individual board overall and within a
 division, a district, a key group and a unit (``competition.online.selectors.board``); participation by
@@ -25,14 +26,23 @@ seconds. Reported: answers acknowledged per second, the p50 and p99 of the answe
 bench-only view that does nothing but the same INSERT (``bench/online_urls.py``), for the cost per
 submission of everything else (session, CSRF, form, locks, scoring).
 
+Duels (``--duels``, 500): as many duels by invitation on one daphne process, the inviter's phone
+connected first, then each friend takes the seat (the service the invitation page calls) and connects;
+every phone answers each question 0.3-1.5 s after it arrives. Timed: from a question's opening on the
+server (its deadline minus the answering time; same machine, same clock) to its frame on each phone,
+and per duel to the later of the two phones, over the questions that opened with both phones connected.
+A handshake the server drops is retried (``connect_retries``); ``lost``: phones that never connected or
+whose socket closed before the end.
+
 Writes ``bench/results/online.json`` (``registered``, ``answers_stored``, ``boards_ms``,
-``submissions_per_s``, ``p99_ms``, ``lost`` and the detail).
+``submissions_per_s``, ``p99_ms``, ``lost``, ``duels`` and the detail).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -52,7 +62,7 @@ from bench.scratch import PG_ADMIN_URL, pg_recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-PG_DB = "jjj_online_bench"
+PG_DB = os.environ.get("BENCH_ONLINE_DB", "jjj_online_bench")
 TARGET_MS = 2000
 GROUPS = ["youth", "farmer", "worker", "senior", "official", "other"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -274,7 +284,7 @@ def populate(n: int, answers: int, rng: random.Random) -> dict:
         answer_lines(),
     )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM (ANALYZE)")
     return {
         "stage": stage,
         "registered": n,
@@ -540,14 +550,203 @@ def sustained(stage, args, env: dict) -> dict:
     return real
 
 
+# --- duels ------------------------------------------------------------------------------------------
+def duels_setup(stage, pairs: int) -> list[dict]:
+    """``pairs`` duels by invitation, the inviter seated, each player with a signed-in session."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from competition.online.models import Contestant
+    from competition.online.services.duels import duel_create
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    people = list(Contestant.objects.filter(stage=stage).order_by("?")[: 2 * pairs])
+
+    def cookie(person) -> str:
+        session = store()
+        session["online_contestant"] = person.pk
+        session.create()
+        return f"sessionid={session.session_key}"
+
+    duels = []
+    for a, b in zip(people[0::2], people[1::2], strict=True):
+        duel = duel_create(contestant=a)
+        duels.append({"code": duel.code, "friend": b.pk, "cookies": [cookie(a), cookie(b)]})
+    return duels
+
+
+def duel_join_one(friend: int, code: str) -> str:
+    """The friend takes their seat (the service, as the invitation page does); the refusal's code."""
+    from competition.online.errors import OnlineError
+    from competition.online.models import Contestant
+    from competition.online.services.duels import duel_join
+
+    try:
+        duel_join(contestant=Contestant.objects.get(pk=friend), code=code)
+    except OnlineError as exc:
+        return exc.code
+    return ""
+
+
+async def duels_play(port: int, stage_pk: int, duels: list[dict], seconds: int, wait_s: float) -> dict:
+    """Two phones per duel on one server process; each answers every question after 0.3-1.5 s. Timed:
+    from a question's opening on the server (its deadline minus the answering time) to its frame on
+    each phone, and per duel to the later of the two phones."""
+    from bench.wsclient import WSClient
+
+    rng = random.Random(5)
+    loop = asyncio.get_running_loop()
+    seen: dict[tuple[int, int], float] = {}  # (phone, position) -> latency ms
+    both: dict[tuple[int, int], list[float]] = {}  # (duel, position) -> latencies
+    finished: set[int] = set()
+    lost: list[str] = []
+    sockets: list[WSClient] = []
+    done = asyncio.Event()
+    expected = [2 * len(duels)]  # phones that will finish: those connected
+
+    def handler(phone: int, duel: int):
+        def on_text(text: str) -> None:
+            now_ms = time.time() * 1000
+            frame = json.loads(text)
+            if frame.get("type") != "duel":
+                return
+            position = frame["position"]
+            if frame["phase"] == "open" and (phone, position) not in seen:
+                opened = frame["deadline"] - seconds * 1000
+                latency = now_ms - opened
+                seen[phone, position] = latency
+                if opened > max(connected.get(2 * duel, 1e18), connected.get(2 * duel + 1, 1e18)):
+                    both.setdefault((duel, position), []).append(latency)  # both phones were there
+                answer = {"type": "answer", "position": position, "choices": [0], "id": str(uuid.uuid4())}
+                loop.call_later(rng.uniform(0.3, 1.5), lambda: sockets[phone].send(json.dumps(answer)))
+            elif frame["phase"] in ("finished", "expired"):
+                finished.add(phone)
+                if len(finished) >= expected[0]:
+                    done.set()
+
+        return on_text
+
+    def on_lost(phone: int):
+        def lost_(code, reason) -> None:
+            if phone in connected and phone not in finished:  # a refused handshake is retried instead
+                lost.append(f"{phone}:{code}")
+
+        return lost_
+
+    gate = asyncio.Semaphore(50)
+    connected: dict[int, float] = {}  # phone -> epoch ms its socket was open
+    retried: list[str] = []
+    join_refused: list[str] = []
+
+    async def connect(phone: int, duel: int) -> None:
+        for attempt in range(3):  # the server drops a handshake it cannot take within 5 s
+            try:
+                sockets[phone] = await WSClient.connect(
+                    "127.0.0.1",
+                    port,
+                    f"/ws/online/duel/{duels[duel]['code']}/",
+                    origin=f"http://127.0.0.1:{port}",
+                    headers={"Cookie": duels[duel]["cookies"][phone % 2]},
+                    on_text=handler(phone, duel),
+                    on_lost=on_lost(phone),
+                )
+                connected[phone] = time.time() * 1000
+                return
+            except OSError as exc:
+                retried.append(f"{phone}:{exc!r}"[:60])
+                await asyncio.sleep(0.5 * (attempt + 1))
+
+    async def inviter(duel: int) -> None:
+        async with gate:
+            await connect(2 * duel, duel)
+
+    async def friend(duel: int) -> None:
+        async with gate:
+            refused = await asyncio.to_thread(duel_join_one, duels[duel]["friend"], duels[duel]["code"])
+            if refused:
+                join_refused.append(refused)
+                return
+            await connect(2 * duel + 1, duel)
+
+    sockets.extend([None] * (2 * len(duels)))  # type: ignore[list-item]
+    started = time.perf_counter()
+    await asyncio.gather(*(inviter(i) for i in range(len(duels))))
+    connected_s = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(friend(i) for i in range(len(duels))))
+    join_s = time.perf_counter() - started
+    never = [phone for phone, sock in enumerate(sockets) if sock is None]
+    expected[0] = len(sockets) - len(never)
+    if len(finished) >= expected[0]:
+        done.set()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(done.wait(), wait_s)
+    for sock in sockets:
+        if sock is not None:
+            sock.abort()
+    per_phone = sorted(seen.values())
+    per_duel = sorted(max(v) for v in both.values() if len(v) == 2)
+
+    def pick(values: list[float], q: float) -> float | None:
+        return round(values[min(len(values) - 1, int(q * len(values)))], 1) if values else None
+
+    return {
+        "duels": len(duels),
+        "phones": len(sockets),
+        "inviters_connect_s": round(connected_s, 1),
+        "friends_join_and_connect_s": round(join_s, 1),
+        "questions_opened": len(per_duel),
+        "both_phones_p50_ms": pick(per_duel, 0.5),
+        "both_phones_p99_ms": pick(per_duel, 0.99),
+        "both_phones_max_ms": round(per_duel[-1], 1) if per_duel else None,
+        "per_phone_p99_ms": pick(per_phone, 0.99),
+        "finished_phones": len(finished),
+        "joins_refused": len(join_refused),
+        "connect_retries": len(retried),
+        "connect_retry_sample": retried[:3],
+        "never_connected": len(never),
+        "lost": len(lost) + len(never),
+        "lost_sample": (lost + [f"{p}:never connected" for p in never])[:5],
+    }
+
+
+def duels_phase(stage, args, env: dict) -> dict:
+    from django.db import connection
+
+    from competition.online.services.attempts import rules_of
+
+    # the friends join once every inviter is connected, which takes longer than the usual join window
+    stage.rules = {**stage.rules, "duel": {**stage.rules.get("duel", {}), "join_seconds": 3600}}
+    stage.save(update_fields=["rules"])
+    rules = rules_of(stage).duel
+    say(f"  setting up {args.duels} duels")
+    duels = duels_setup(stage, args.duels)
+    connection.close()
+    servers, ports = start_servers(1, env)
+    try:
+        timeout = rules.count * (rules.seconds + rules.pause_seconds) + 60
+        result = asyncio.run(duels_play(ports[0], stage.pk, duels, rules.seconds, timeout))
+    finally:
+        stop_servers(servers)
+    say(
+        f"  {result['duels']} duels: question to both phones p50 {result['both_phones_p50_ms']} ms, "
+        f"p99 {result['both_phones_p99_ms']} ms over {result['questions_opened']} questions; "
+        f"{result['finished_phones']}/{result['phones']} finished, {result['lost']} lost"
+    )
+    return result
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contestants", type=int, default=740_000)
     parser.add_argument("--answers", type=int, default=7_400_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--sessions", type=int, default=5000)
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--duels", type=int, default=500, help="duels at once on one process (0: skip)")
+    parser.add_argument("--skip-sustained", action="store_true", help="time the reads and the duels only")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--reuse", action="store_true", help="time the database the last run loaded (migrated, not reloaded)"
@@ -586,7 +785,12 @@ def main(argv: list[str] | None = None) -> None:
         made = populate(args.contestants, args.answers, random.Random(args.seed))
     say(f"  loaded in {made['populate_s']} s; timing the boards and the qualifier list")
     timings = time_reads(made["stage"], args.repeat)
-    load = sustained(made["stage"], args, env)
+    load = (
+        sustained(made["stage"], args, env)
+        if not args.skip_sustained
+        else {"per_s": None, "p99_ms": None, "lost": None, "skipped": True}
+    )
+    duels = duels_phase(made["stage"], args, env) if args.duels else None
     boards = {k: v for k, v in timings.items() if k.startswith(("board", "participation"))}
     result = {
         "registered": made["registered"],
@@ -598,6 +802,7 @@ def main(argv: list[str] | None = None) -> None:
         "p99_ms": load["p99_ms"],
         "lost": load["lost"],
         "submissions": load,
+        "duels": duels,
         "target_ms": TARGET_MS,
         "populate_s": made["populate_s"],
         "sessions": args.sessions,

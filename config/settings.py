@@ -154,6 +154,9 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CHANNEL_PREFIX", default="jjjquiz"),
         }
     }
+    # Sessions are read from Redis and written through to the database: a signed-in request (an online
+    # answer) costs one Redis GET instead of a database query, and a Redis restart loses no session.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # One process only; fine for the embedded default and tests. The hub keeps one layer channel per
     # round per process, so the layer's O(channels) receive never sees one channel per contestant.

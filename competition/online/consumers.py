@@ -35,6 +35,7 @@ class DuelConsumer(AsyncWebsocketConsumer):
         self.code = ""
         self.group = ""
         self.timer: asyncio.Task | None = None
+        self.version = -1  # of the last frame sent
         limits = settings.QUIZ
         self.bucket = FrameBucket.full(
             rate=limits["FRAME_RATE"],
@@ -71,6 +72,7 @@ class DuelConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))
 
     async def forward(self, frame: dict[str, Any]) -> None:
+        self.version = max(self.version, frame["version"])
         await self.send_json(frame)
         self.schedule(frame)
 
@@ -95,6 +97,8 @@ class DuelConsumer(AsyncWebsocketConsumer):
             await self.forward(frame)
 
     async def duel_changed(self, message: dict[str, Any]) -> None:
+        if not message.get("answered") and message.get("version", self.version + 1) <= self.version:
+            return  # this socket's own timer already sent that version (it made the change, or saw it)
         frame = await aduel_frame(contestant_id=self.contestant_id, code=self.code)
         await self.forward(frame)
 

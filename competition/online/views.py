@@ -17,7 +17,7 @@ from competition.online import access, selectors
 from competition.online.errors import OnlineError
 from competition.online.forms import AnswerForm, CodeForm, ConfirmForm, EmptyForm, RegisterForm, SignInForm
 from competition.online.messages import ERRORS
-from competition.online.models import Answer, Contestant, Mode, OnlineStage
+from competition.online.models import Answer, Attempt, Contestant, Mode, OnlineStage
 from competition.online.services import attempts, fairplay, identity, qualification
 
 PENDING = "online_pending"
@@ -219,16 +219,14 @@ def themed(request: HttpRequest, stage: OnlineStage, contestant: Contestant) -> 
 
 
 @require_http_methods(["GET", "POST"])
-@access.contestant_required
-def attempt_page(
-    request: HttpRequest, stage: OnlineStage, contestant: Contestant, attempt_id: int
-) -> HttpResponse:
+def attempt_page(request: HttpRequest, slug: str, attempt_id: int) -> HttpResponse:
+    attempt = access.attempt_signed_in(request, slug, attempt_id)  # one query: attempt, contestant, stage
+    if attempt is None:
+        return _attempt_unknown(request, slug, attempt_id)
+    contestant = attempt.contestant
+    stage = contestant.stage
     if request.method == "POST":
-        return _answer(request, stage, contestant, attempt_id)
-    try:
-        attempt = attempts.attempt_for(contestant, attempt_id)
-    except OnlineError as exc:
-        return refuse(request, stage, exc, back="home")
+        return _answer(request, stage, contestant, attempt)
     served = attempts.question_serve(attempt=attempt)
     if served is None:
         attempt.refresh_from_db()
@@ -248,9 +246,18 @@ def attempt_page(
     return render(request, "online/question.html", context)
 
 
-def _answer(
+@access.contestant_required(related=())
+def _attempt_unknown(
     request: HttpRequest, stage: OnlineStage, contestant: Contestant, attempt_id: int
 ) -> HttpResponse:
+    """Signed in, but no such attempt of theirs (someone not signed in is sent to sign in)."""
+    return refuse(request, stage, OnlineError("attempt_unknown", "no such attempt of yours"), back="home")
+
+
+def _answer(
+    request: HttpRequest, stage: OnlineStage, contestant: Contestant, attempt: Attempt
+) -> HttpResponse:
+    attempt_id = attempt.pk
     per_minute = attempts.rules_of(stage).limits["answers_per_minute"]
     if access.answers_limited(request, contestant, per_minute):
         exc = OnlineError("rate_limited", "too many answers")
@@ -271,6 +278,7 @@ def _answer(
             position=data["position"],
             choices=data["choice"],
             submission=data["submission"],
+            attempt=attempt,
         )
     except OnlineError as exc:
         return refuse(request, stage, exc, back="attempt", attempt_id=attempt_id)

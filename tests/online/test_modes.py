@@ -137,6 +137,89 @@ def test_an_invalid_choice_is_refused(bank, contestant):
     assert refused.value.code == "invalid_choice"
 
 
+def test_a_submission_id_used_for_an_earlier_answer_returns_that_answer_and_changes_nothing(bank, contestant):
+    attempt = attempts.daily_start(contestant=contestant)
+    submission = uuid.uuid4()
+    first = answer(contestant, attempt, submission=submission)
+    attempt.refresh_from_db()
+    attempts.question_serve(attempt=attempt)
+    reused = attempts.answer_submit(
+        contestant=contestant,
+        attempt_id=attempt.pk,
+        position=1,
+        choices=key(attempt, 1),
+        submission=submission,
+    )
+    assert reused.repeated and reused.position == 0 and reused.choices == first.choices
+    attempt.refresh_from_db()
+    assert attempt.position == 1 and attempt.answered == 1 and attempt.served_at is not None
+    assert Answer.objects.filter(attempt=attempt).count() == 1
+
+
+def test_two_answers_racing_for_one_served_question_store_one(bank, contestant, monkeypatch):
+    attempt = attempts.daily_start(contestant=contestant)
+    attempts.question_serve(attempt=attempt)
+    real_filter = Attempt.objects.filter
+    first = attempts.answer_submit(
+        contestant=contestant,
+        attempt_id=attempt.pk,
+        position=0,
+        choices=key(attempt, 0),
+        submission=uuid.uuid4(),
+    )
+    assert not first.repeated
+    # The second read the attempt before the first moved it on: its conditional update finds nothing
+    # to move, and the locked path refuses it.
+    stale = Attempt.objects.get(pk=attempt.pk)
+    stale.position, stale.served_at, stale.answered = 0, timezone.now(), 0
+
+    class StaleFirst:
+        def first(self):
+            return stale
+
+    calls = []
+
+    def filter_once_stale(*args, **kwargs):
+        calls.append(kwargs)
+        return StaleFirst() if len(calls) == 1 else real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(Attempt.objects, "filter", filter_once_stale)
+    with pytest.raises(OnlineError) as refused:
+        attempts.answer_submit(
+            contestant=contestant,
+            attempt_id=attempt.pk,
+            position=0,
+            choices=key(attempt, 0),
+            submission=uuid.uuid4(),
+        )
+    monkeypatch.undo()
+    assert refused.value.code == "not_served"
+    attempt.refresh_from_db()
+    assert attempt.position == 1 and attempt.answered == 1
+    assert Answer.objects.filter(attempt=attempt).count() == 1
+
+
+def test_answers_past_the_rate_limit_are_refused_and_not_stored(client, bank, stage, contestant):
+    from django.core.cache import cache
+
+    cache.clear()
+    stage.rules = {**stage.rules, "limits": {"answers_per_minute": 2}}
+    stage.save()
+    signed_in(client, contestant)
+    attempt = attempts.daily_start(contestant=contestant)
+    url = reverse("online:attempt", args=[stage.slug, attempt.pk])
+    codes = []
+    for _ in range(3):
+        served = client.get(url, HTTP_ACCEPT="application/json").json()
+        choice = Question.objects.get(pk=served["question"]["id"]).correct
+        data = {"position": served["position"], "submission": served["submission"], "choice": choice}
+        reply = client.post(url, data, HTTP_ACCEPT="application/json")
+        codes.append((reply.status_code, reply.json().get("error")))
+    assert codes == [(200, None), (200, None), (429, "rate_limited")]
+    assert Answer.objects.filter(attempt=attempt).count() == 2
+    cache.clear()
+
+
 def test_another_contestants_attempt_is_unknown(bank, stage, contestant):
     attempt = attempts.daily_start(contestant=contestant)
     other = make_contestant(stage, 9)

@@ -97,6 +97,53 @@ def test_qualification_by_points_takes_the_top_k_of_each_district_up_to_the_cuto
     ]
 
 
+@pytest.mark.parametrize("later_share", [0.2, 0.8])
+def test_qualification_by_points_at_a_past_cutoff_matches_summing_the_attempts(stage, later_share):
+    """A cut-off in the middle of the season: on PostgreSQL, with fewer attempts after the cut-off than
+    before it, the list subtracts the later ones from the running figures, reading each district only as
+    deep as needed; with more, it sums the earlier ones. Both match a recomputation from the attempts,
+    with ties on points and right answers, held contestants and play after the cut-off."""
+    import random
+
+    rng = random.Random(7)
+    a, b = districts(stage)
+    cutoff = timezone.now() - timedelta(days=3)
+    people = [make_contestant(stage, n, district=a if n % 2 else b) for n in range(40)]
+    log = []
+    for person in people:
+        for offset in rng.sample(range(1, 6), rng.randint(0, 3)):  # a daily set a day at most
+            when = cutoff + timedelta(days=offset if rng.random() < later_share else -offset)
+            points, correct, ms = rng.choice([10, 20, 30]), rng.randint(1, 3), rng.choice([1000, 2000])
+            finished(person, points=points, correct=correct, ms=ms, when=when)
+            log.append((person.pk, when, points, correct, ms))
+    Contestant.objects.filter(pk__in=[people[0].pk, people[1].pk]).update(held=True)
+    expected = {}
+    for person in Contestant.objects.filter(stage=stage, held=False):
+        mine = [row for row in log if row[0] == person.pk and row[1] <= cutoff]
+        points = sum(r[2] for r in mine)
+        if points > 0:
+            figures = (points, sum(r[3] for r in mine), sum(r[4] for r in mine))
+            expected.setdefault(person.district_id, []).append(
+                ((-figures[0], -figures[1], figures[2], person.registered_at, person.pk), person.pk, figures)
+            )
+    want = [
+        (did, pk, n, figures[0], figures[1], figures[2])
+        for did in sorted(expected)
+        for n, (_key, pk, figures) in enumerate(sorted(expected[did])[:4], 1)
+    ]
+    found = qualification.qualifiers_compute(stage=stage, rule="points", per_district=4, cutoff=cutoff)
+    got = [
+        (
+            r["district_id"],
+            r["contestant_id"],
+            r["rank"],
+            *(r["figures"][k] for k in ("points", "correct", "time_ms")),
+        )
+        for r in found
+    ]
+    assert got == want and len(got) >= 6 and {row[0] for row in got} == {a.pk, b.pk}
+
+
 def test_qualification_by_challenge_uses_each_contestants_best_challenge(stage):
     (a,) = districts(stage, 1)
     now = timezone.now()

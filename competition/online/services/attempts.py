@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from competition.online import draws
@@ -212,10 +213,13 @@ def question_serve(*, attempt: Attempt, now: datetime | None = None) -> Served |
         attempt.refresh_from_db()
         return None
     if attempt.served_at is None:
-        Attempt.objects.filter(pk=attempt.pk, position=attempt.position, served_at__isnull=True).update(
-            served_at=now
-        )
-        attempt.refresh_from_db(fields=["served_at", "position"])
+        stamped = Attempt.objects.filter(
+            pk=attempt.pk, position=attempt.position, served_at__isnull=True
+        ).update(served_at=now)
+        if stamped:
+            attempt.served_at = now
+        else:  # served (or answered) meanwhile by another request
+            attempt.refresh_from_db(fields=["served_at", "position"])
     question = Question.objects.get(pk=attempt.question_ids[attempt.position])
     remaining = int((attempt.deadline - now).total_seconds() * 1000) if attempt.deadline else None
     return Served(attempt, attempt.position, question, attempt.served_at or now, remaining)
@@ -255,12 +259,25 @@ def answer_submit(
     choices: list[int],
     submission: uuid.UUID,
     now: datetime | None = None,
+    attempt: Attempt | None = None,
 ) -> AnswerResult:
     """Store the answer to the served question and move the attempt on (see the module docstring).
+    ``attempt``: the attempt as the request just read it, if it did (``attempt_id``'s, the contestant's).
 
     Refusals: ``attempt_unknown``, ``not_served`` (not the question being served), ``attempt_finished``,
     ``too_late`` (a challenge's deadline passed: it is finished as ``time_up``), ``invalid_choice``."""
     now = now or timezone.now()
+    fast = _answer_fast(
+        contestant=contestant,
+        attempt_id=attempt_id,
+        position=position,
+        choices=choices,
+        submission=submission,
+        now=now,
+        read=attempt,
+    )
+    if fast is not None:
+        return fast
     late = False
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().filter(pk=attempt_id, contestant=contestant).first()
@@ -312,6 +329,86 @@ def answer_submit(
     if late:
         raise OnlineError("too_late", "the challenge's time was up")
     return result
+
+
+def _answer_fast(
+    *,
+    contestant: Contestant,
+    attempt_id: int,
+    position: int,
+    choices: list[int],
+    submission: uuid.UUID,
+    now: datetime,
+    read: Attempt | None = None,
+) -> AnswerResult | None:
+    """The usual answer (the served question, valid choices, not the attempt's last) in four statements
+    and without a row lock: read the attempt, read the question, then in one transaction move the attempt
+    on with an update conditional on the position still being served, and insert the answer. None when
+    the locked path must decide: a repeat or a refusal, an answer that finishes the attempt, a race lost
+    to another request (a double tap), a reused submission id."""
+    if read is not None and read.pk == attempt_id and read.contestant_id == contestant.pk:
+        attempt = read
+    else:
+        attempt = Attempt.objects.filter(pk=attempt_id, contestant=contestant).first()
+    if attempt is None:
+        raise OnlineError("attempt_unknown", "no such attempt of yours")
+    served_at = attempt.served_at
+    if (
+        attempt.finished
+        or served_at is None
+        or position != attempt.position
+        or (attempt.deadline and now >= attempt.deadline)
+    ):
+        return None
+    question = Question.objects.only("kind", "choices", "correct", "explanation").get(
+        pk=attempt.question_ids[position]
+    )
+    try:
+        correct = scoring.answer_correct(
+            kind=question.kind, n_choices=len(question.choices), correct=question.correct, chosen=choices
+        )
+    except scoring.InvalidAnswer:
+        return None
+    elapsed = max(0, int((now - served_at).total_seconds() * 1000))
+    attempt.answered += 1
+    attempt.position = position + 1
+    if _outcome_after(attempt, correct, now):
+        return None  # the last answer: the locked path scores the attempt and updates the contestant
+    chosen = sorted(set(choices))
+    try:
+        with transaction.atomic():
+            moved = Attempt.objects.filter(
+                pk=attempt.pk, position=position, served_at__isnull=False, finished_at__isnull=True
+            ).update(
+                position=position + 1,
+                served_at=None,
+                answered=F("answered") + 1,
+                correct=F("correct") + (1 if correct else 0),
+                answer_ms=F("answer_ms") + (elapsed if correct else 0),
+            )
+            if not moved:
+                return None
+            Answer.objects.create(
+                attempt_id=attempt.pk,
+                position=position,
+                question_id=question.pk,
+                choices=chosen,
+                correct=correct,
+                received_at=now,
+                elapsed_ms=elapsed,
+                submission=submission,
+            )
+    except IntegrityError:  # the submission id was used for an earlier answer: the locked path answers
+        return None
+    return AnswerResult(
+        attempt_id=attempt.pk,
+        position=position,
+        correct=correct,
+        correct_choices=list(question.correct),
+        choices=chosen,
+        explanation=question.explanation,
+        finished=False,
+    )
 
 
 def _outcome_after(attempt: Attempt, correct: bool, now: datetime) -> str:

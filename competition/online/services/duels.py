@@ -48,10 +48,12 @@ def _state(duel: Duel, rules) -> engine.DuelState:
     )
 
 
-def _publish(code: str, version: int) -> None:
+def _publish(code: str, version: int, answered: bool = False) -> None:
+    """Tell the duel's sockets it changed: to ``version``, or (``answered``) a player answered."""
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(group_name(code), {"type": "duel.changed", "version": version})
+        message = {"type": "duel.changed", "version": version, "answered": answered}
+        async_to_sync(layer.group_send)(group_name(code), message)
 
 
 def _save(duel: Duel, state: engine.DuelState) -> bool:
@@ -258,7 +260,8 @@ def duel_answer(
             score=F("score") + points, correct=F("correct") + (1 if correct else 0)
         )
         if not _advance_after_answer(duel, now):
-            transaction.on_commit(lambda: _publish(duel.code, duel.version))  # the partner sees "answered"
+            # the partner sees "answered"
+            transaction.on_commit(lambda: _publish(duel.code, duel.version, answered=True))
     return {"type": "ack", "position": position, "duplicate": False}
 
 
@@ -271,11 +274,18 @@ def _advance_after_answer(duel: Duel, now: datetime) -> bool:
 def duel_frame(*, contestant_id: int, code: str, now: datetime | None = None) -> dict[str, Any]:
     """The duel as this player may see it now (after applying what the clock made due)."""
     now = now or timezone.now()
-    duel, seat = duel_for(contestant_id=contestant_id, code=code)
-    if duel.phase not in (Duel.Phase.FINISHED, Duel.Phase.EXPIRED):
+    duel = Duel.objects.select_related("stage").filter(code=code).first()
+    seats = {s.seat: s for s in duel.seats.select_related("contestant")} if duel else {}
+    seat = next((s for s in seats.values() if s.contestant_id == contestant_id), None)
+    if duel is None or seat is None:
+        raise OnlineError("duel_unknown", "no duel of yours with that code")
+    wake = engine.next_wake(_state(duel, rules_of(duel.stage)))
+    if wake is not None and now >= wake:  # the clock made a change due: apply it (exactly once)
         duel_tick(duel_id=duel.pk, now=now)
         duel.refresh_from_db()
-    seats = {s.seat: s for s in duel.seats.select_related("contestant")}
+        if duel.phase == Duel.Phase.FINISHED:  # the outcomes were stored with the finish
+            seats = {s.seat: s for s in duel.seats.select_related("contestant")}
+            seat = seats[seat.seat]
     me, other = seats.get(seat.seat), seats.get(3 - seat.seat)
     answers = {(a.seat, a.position): a for a in DuelAnswer.objects.filter(duel=duel, position=duel.position)}
     frame: dict[str, Any] = {
@@ -334,10 +344,13 @@ def session_contestant(session) -> int | None:
     return session.get("online_contestant") if session is not None else None
 
 
-asession_contestant = database_sync_to_async(session_contestant)
-aduel_frame = database_sync_to_async(duel_frame)
-aduel_answer = database_sync_to_async(duel_answer)
-aduel_wake = database_sync_to_async(duel_wake)
+# Each call is a unit of work of its own (its own queries and transaction), so the sockets' calls run
+# side by side in the worker threads rather than one after another on the one thread a consumer's
+# thread-sensitive calls share: 1,000 phones of 500 duels ask for their frames at the same moments.
+asession_contestant = database_sync_to_async(session_contestant, thread_sensitive=False)
+aduel_frame = database_sync_to_async(duel_frame, thread_sensitive=False)
+aduel_answer = database_sync_to_async(duel_answer, thread_sensitive=False)
+aduel_wake = database_sync_to_async(duel_wake, thread_sensitive=False)
 
 
 def duels_of(contestant: Contestant) -> list[Duel]:
