@@ -14,7 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from competition.online.routing import websocket_urlpatterns as online_websockets  # noqa: E402
-from quiz.routing import websocket_urlpatterns  # noqa: E402
+from quiz.routing import PhonesFirst, websocket_urlpatterns  # noqa: E402
 from quiz.transport import defer_autobahn_log_arguments  # noqa: E402
 
 
@@ -38,7 +38,10 @@ application = ProtocolTypeRouter(
         # Static files are answered by whitenoise in the middleware (SERVE_STATIC; docs/deploy.md).
         "http": django_asgi_app,
         # Cross-site handshakes are refused: the Origin must be one of ALLOWED_HOSTS.
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns + online_websockets)),
+        # Phones' sockets skip the URL router (quiz.routing.PhonesFirst), never the origin check.
+        "websocket": AllowedHostsOriginValidator(
+            PhonesFirst(URLRouter(websocket_urlpatterns + online_websockets))
+        ),
     }
 )
 

@@ -65,6 +65,20 @@ class QuizConsumer(AsyncWebsocketConsumer):
         self.closing = False
         self.closed_by_server = False
 
+    async def __call__(self, scope: dict[str, Any], receive, send) -> None:
+        """The ASGI application: each message from the server is handled before the next is read.
+
+        Channels' loop (``await_many_dispatch``) wraps every ``receive()`` in a task of its own and waits
+        on it with ``asyncio.wait``, so that it can listen to a channel-layer channel too; these sockets
+        have none (broadcasts come through the hub), so the one source is awaited directly: no task and
+        no wait per frame, and no pending task per socket."""
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            while True:
+                await self.dispatch(await receive())
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels would run close_old_connections() in a thread before every message; see module docstring.
         handler = getattr(self, message["type"].replace(".", "_"), None)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, TextField
 from django.db.models.functions import Cast
 
@@ -192,6 +193,20 @@ def typed_answer_counts(question: RoundQuestion) -> tuple[int, list[CommonAnswer
 
 def answered_count(question_id: int) -> int:
     return Answer.objects.filter(question_id=question_id).count()
+
+
+def answered_and_participants(round_id: int, question_id: int) -> tuple[int, int]:
+    """(answers to the question, contestants not kicked from the round), in one query."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {quote(Answer._meta.db_table)} WHERE question_id = %s),"
+            f" (SELECT COUNT(*) FROM {quote(Contestant._meta.db_table)}"
+            " WHERE round_id = %s AND kicked_at IS NULL)",
+            [question_id, round_id],
+        )
+        answered, participants = cursor.fetchone()
+    return int(answered), int(participants)
 
 
 def leaderboard_top(round_id: int, size: int | None = None, *, board: Board | None = None) -> list[Standing]:
