@@ -273,12 +273,16 @@ def answers_record(batch: Sequence[PendingAnswer]) -> BatchResult:
         stored = _stored(lookup)
         for key in inserted:
             stored[key] = StoredAnswer(fresh[key].choices, fresh[key].received_at, fresh[key].text)
-        answered: dict[int, tuple[int, int, int, int]] = {}
-        touched = {(fresh[key].round_id, fresh[key].question_id) for key in inserted}
-        positions = {q.id: q.position for q in questions.values()}
-        for round_id, question_id in touched:
-            count, participants = selectors.answered_and_participants(round_id, question_id)
-            answered[round_id] = (rounds[round_id].version, positions[question_id], count, participants)
+
+    # Counted after the commit, not inside the transaction: two processes' batches that overlap would
+    # each count only their own new answers beside the committed ones, and the burst's last count would
+    # never be seen. Counted now, the batch that commits last sees every answer stored before it.
+    answered: dict[int, tuple[int, int, int, int]] = {}
+    touched = {(fresh[key].round_id, fresh[key].question_id) for key in inserted}
+    positions = {q.id: q.position for q in questions.values()}
+    for round_id, question_id in touched:
+        count, participants = selectors.answered_and_participants(round_id, question_id)
+        answered[round_id] = (rounds[round_id].version, positions[question_id], count, participants)
 
     outcomes = []
     acked: set[tuple[int, int]] = set()

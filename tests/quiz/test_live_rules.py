@@ -397,3 +397,38 @@ async def test_an_older_snapshot_does_not_cancel_the_clock_of_a_newer_question(m
     assert closed["reason"] == "deadline"
     await get_hub().detach(round_.id, late)
     await sock.close()
+
+
+@pytest.mark.services  # two transactions open at once: PostgreSQL, not SQLite's single writer
+async def test_two_overlapping_batches_still_publish_the_count_of_every_answer(make_round, monkeypatch):
+    """Two processes' batches that insert before either commits: the count is taken after the commit, so
+    the batch that commits last counts both answers (counted inside, each saw only its own)."""
+    round_, user = await make_round()
+    await sync_to_async(round_command)(user=user, round_id=round_.id, command=HostCommand("open", question=0))
+    ann = await sync_to_async(Contestant.objects.create)(round=round_, nickname="Ann")
+    bob = await sync_to_async(Contestant.objects.create)(round=round_, nickname="Bob")
+    both_inserted = threading.Barrier(2, timeout=10)
+    insert = answers._insert
+
+    def insert_then_wait(rows):
+        inserted = insert(rows)
+        both_inserted.wait()  # neither batch commits before the other has inserted
+        return inserted
+
+    monkeypatch.setattr(answers, "_insert", insert_then_wait)
+    results = []
+
+    def record(who):
+        try:
+            results.append(answers_record([PendingAnswer(who.id, round_.id, 0, (0,), timezone.now())]))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record, args=(who,)) for who in (ann, bob)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        await asyncio.to_thread(thread.join)
+
+    assert len(results) == 2 and all(o.accepted for r in results for o in r.outcomes)
+    assert max(r.answered[round_.id][2] for r in results) == 2
