@@ -10,7 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from quiz.protocol import _INT, _STR, Ping, ProtocolError, _frame, _int, _str, parse_ping
+from quiz.protocol import Ping, ProtocolError, _int, _str, parse_ping
+from quiz.schemas import _INT, _STR, _frame
 
 MAX_TEXT = 200
 

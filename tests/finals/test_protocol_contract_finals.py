@@ -8,7 +8,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from quiz.finals.protocol import FINAL_FRAME_SCHEMAS
-from quiz.protocol import SERVER_FRAME_SCHEMAS
+from quiz.schemas import SERVER_FRAME_SCHEMAS
 from tests.finals.test_live_final import answer_probes, command, open_host, open_team
 from tests.live import Socket
 

@@ -13,7 +13,8 @@ from asgiref.sync import sync_to_async
 from jsonschema import Draft202012Validator
 
 from quiz.models import Answer, Contestant, Round
-from quiz.protocol import CLOSE_FORBIDDEN, SERVER_FRAME_SCHEMAS
+from quiz.protocol import CLOSE_FORBIDDEN
+from quiz.schemas import SERVER_FRAME_SCHEMAS
 from quiz.services.rounds import round_create
 from tests.factories import HostRoleFactory, QuestionFactory, RegistrationFactory
 from tests.live import Socket, contestant, display, host

@@ -23,7 +23,7 @@ from questionbank.images import question_image_storage
 from questionbank.models import Question
 from quiz.frames import question_image
 from quiz.models import RoundQuestion
-from quiz.protocol import SERVER_FRAME_SCHEMAS
+from quiz.schemas import SERVER_FRAME_SCHEMAS
 from quiz.services.rounds import round_create
 from tests.factories import HostRoleFactory, QuestionFactory
 from tests.live import contestant, display, host

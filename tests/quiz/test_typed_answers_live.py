@@ -1,6 +1,6 @@
 """Typed answers (short answer, numerical) in a live round, over real sockets: what is accepted and refused,
 what each audience is shown before and after the reveal, how answers are scored, and that every frame
-still matches its schema (quiz.protocol.SERVER_FRAME_SCHEMAS)."""
+still matches its schema (quiz.schemas.SERVER_FRAME_SCHEMAS)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from jsonschema import Draft202012Validator
 
 from quiz.models import Answer
-from quiz.protocol import SERVER_FRAME_SCHEMAS
+from quiz.schemas import SERVER_FRAME_SCHEMAS
 from quiz.services.rounds import round_create
 from tests.factories import HostRoleFactory, QuestionFactory
 from tests.live import Socket, contestant, display, host

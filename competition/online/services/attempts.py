@@ -28,21 +28,13 @@ from django.utils import timezone
 
 from competition.online import draws
 from competition.online.engine import scoring
-from competition.online.engine.rules import Rules, ThemedQuiz, parse_rules
+from competition.online.engine.rules import ThemedQuiz
 from competition.online.errors import OnlineError
 from competition.online.models import Answer, Attempt, Contestant, Mode, OnlineStage
-from competition.online.services import fairplay
+from competition.online.services.finishing import attempt_finish, local_day, rules_of
 from questionbank.models import Question
 
 RECENT_ATTEMPTS = 30  # how far back a new draw looks for questions to pass over
-
-
-def local_day(now: datetime):
-    return timezone.localdate(now)
-
-
-def rules_of(stage: OnlineStage) -> Rules:
-    return parse_rules(stage.rules)
 
 
 def _stage_open(stage: OnlineStage, now: datetime) -> None:
@@ -291,7 +283,7 @@ def answer_submit(
         if position != attempt.position or attempt.served_at is None:
             raise OnlineError("not_served", "that question is not the one being served")
         if attempt.deadline and now >= attempt.deadline:
-            _finish(attempt, outcome="time_up", now=now)
+            attempt_finish(attempt, outcome="time_up", now=now)
             late = True
         else:
             question = Question.objects.get(pk=attempt.question_ids[position])
@@ -322,7 +314,7 @@ def answer_submit(
             attempt.served_at = None
             outcome = _outcome_after(attempt, correct, now)
             if outcome:
-                _finish(attempt, outcome=outcome, now=now)
+                attempt_finish(attempt, outcome=outcome, now=now)
             else:
                 attempt.save(update_fields=["answered", "correct", "answer_ms", "position", "served_at"])
             result = _result(answer, attempt, repeated=False)
@@ -431,7 +423,7 @@ def attempt_expire(*, attempt: Attempt, now: datetime | None = None) -> None:
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if not locked.finished and locked.deadline and now >= locked.deadline:
-            _finish(locked, outcome="time_up", now=now)
+            attempt_finish(locked, outcome="time_up", now=now)
 
 
 def attempts_close_stale(*, contestant: Contestant, now: datetime) -> None:
@@ -442,63 +434,4 @@ def attempts_close_stale(*, contestant: Contestant, now: datetime) -> None:
         with transaction.atomic():
             locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
             if not locked.finished:
-                _finish(locked, outcome="abandoned", now=now)
-
-
-def _finish(attempt: Attempt, *, outcome: str, now: datetime) -> None:
-    """Call inside transaction.atomic() with the attempt locked: score it, update the contestant."""
-    contestant = Contestant.objects.select_for_update().get(pk=attempt.contestant_id)
-    rules = rules_of(contestant.stage)
-    points = rules.points
-    attempt.outcome = outcome
-    attempt.finished_at = now
-    if attempt.mode == Mode.DAILY:
-        if attempt.answered:
-            contestant.streak = scoring.streak_after(
-                last_day=contestant.last_daily_on, streak=contestant.streak, today=attempt.day
-            )
-            contestant.best_streak = max(contestant.best_streak, contestant.streak)
-            contestant.last_daily_on = attempt.day
-        if outcome == "completed":
-            contestant.daily_days += 1
-        attempt.points = scoring.daily_points(
-            correct=attempt.correct,
-            count=len(attempt.question_ids),
-            answered=attempt.answered,
-            streak=contestant.streak,
-            points=points,
-        )
-    elif attempt.mode == Mode.CHALLENGE:
-        used = int(
-            ((min(now, attempt.deadline) if attempt.deadline else now) - attempt.started_at).total_seconds()
-            * 1000
-        )
-        success = scoring.challenge_success(attempt.correct, rules.challenge.success_at)
-        attempt.result = {"success": success, "used_ms": used}
-        attempt.points = points["challenge_success"] if success else 0
-        contestant.challenge_successes += 1 if success else 0
-        best = (
-            (contestant.challenge_best, contestant.challenge_best_ms) if contestant.challenge_best else None
-        )
-        if attempt.correct and scoring.challenge_better(best=best, result=(attempt.correct, used)):
-            contestant.challenge_best, contestant.challenge_best_ms = attempt.correct, used
-    elif attempt.mode == Mode.THEMED:
-        attempt.points = attempt.correct * points["themed_correct"]
-    elif attempt.mode == Mode.SELFTEST:
-        right = dict(attempt.answers.values_list("position", "correct"))
-        profile = scoring.selftest_profile(
-            rules.selftest.dimensions,
-            [(name, right.get(i, False)) for i, name in enumerate(attempt.dimensions)],
-        )
-        attempt.result = profile.as_dict()
-        attempt.points = scoring.selftest_points(profile.total, points)
-        contestant.selftest_score = profile.total
-    attempt.fingerprint = fairplay.attempt_fingerprint(attempt)
-    attempt.save()
-    contestant.points += attempt.points
-    contestant.correct += attempt.correct
-    contestant.answered += attempt.answered
-    contestant.answer_ms += attempt.answer_ms
-    contestant.last_active_on = local_day(now)
-    contestant.save()
-    transaction.on_commit(lambda: fairplay.after_attempt(attempt_id=attempt.pk))
+                attempt_finish(locked, outcome="abandoned", now=now)

@@ -387,11 +387,11 @@ def parse(fmt: str, data: bytes, *, progress: Progress = None) -> list[Parsed]:
 
 def encoding(fmt: str, data: bytes) -> str:
     """The text encoding ``parse`` reads ``data`` in ('' for workbooks, which hold Unicode themselves)."""
-    from questionbank.engine.formats import moodle, template
+    from questionbank.engine.formats import encodings, moodle
 
     if fmt == "csv":
         try:
-            return template.csv_encoding(data)
+            return encodings.csv_encoding(data)
         except FileError:
             return ""
     if fmt == "moodle":
