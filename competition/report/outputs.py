@@ -23,7 +23,7 @@ from competition.report.svgcharts import chart_svg
 from competition.report.tables import COUNT, SHARE, report_charts, report_tables
 
 # Long tables that the PDF leaves to the workbook (their heat maps are in the PDF).
-WORKBOOK_ONLY = ("district-benchmark", "group-dimension")
+WORKBOOK_ONLY = ("district-benchmark", "group-dimension", "age-dimension")
 
 
 def disclaimer() -> str:

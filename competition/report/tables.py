@@ -7,7 +7,7 @@ renderer formats them. A ``Chart`` holds the plotted series of one table and its
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -171,6 +171,16 @@ def report_tables(report: Report) -> list[Table]:
             [Column(_("Key group")), Column(_("Domain")), *_share_columns()],
             _heat_rows(report.group_heatmap),
         ),
+        Table(
+            "age-dimension",
+            _("Share right by age band and survey dimension"),
+            [Column(_("Age band")), Column(_("Domain")), *_share_columns()],
+            _heat_rows(report.age_heatmap),
+            note=_(
+                "Age reached in the stage's year, from the year of birth a contestant may give when "
+                "registering; those who gave none are a band of their own."
+            ),
+        ),
     ]
     below_columns = [
         Column(_("Share right"), SHARE),
@@ -288,6 +298,68 @@ def report_tables(report: Report) -> list[Table]:
             missed_rows,
         )
     )
+    live = report.live
+    if live is not None:
+        tables.append(
+            Table(
+                "rounds",
+                _("Live rounds"),
+                [
+                    Column(_("Round")),
+                    Column(_("Stage")),
+                    Column(_("Finished")),
+                    Column(_("Contestants"), COUNT),
+                    Column(_("Right"), COUNT),
+                    Column(_("Answers"), COUNT),
+                    Column(_("Share right"), SHARE),
+                    Column(_("95% low"), SHARE),
+                    Column(_("95% high"), SHARE),
+                    Column(_("Readable")),
+                ],
+                [
+                    [
+                        r.title,
+                        r.stage,
+                        r.finished_at.date().isoformat() if r.finished_at else _("not yet"),
+                        r.share.people,
+                        *[c for i, c in enumerate(_share_cells(r.share)) if i != 2],
+                    ]
+                    for r in live.rounds
+                ],
+                note=_(
+                    "The season's live rounds, whatever the filters: answers on questions not voided; "
+                    "the people are the round's contestants."
+                ),
+            )
+        )
+        tables.append(
+            Table(
+                "finals",
+                _("Finals"),
+                [
+                    Column(_("Final")),
+                    Column(_("Stage")),
+                    Column(_("Finished")),
+                    Column(_("Place"), COUNT),
+                    Column(_("Team")),
+                    Column(_("District")),
+                    Column(_("Score"), COUNT),
+                ],
+                [
+                    [
+                        p.final,
+                        p.stage,
+                        _("yes") if p.finished else _("in progress"),
+                        p.rank,
+                        p.team,
+                        p.district,
+                        round(p.score, 1),
+                    ]
+                    for p in live.finals
+                ],
+                note=_("Teams by score; a tie is in the order the 加赛 decided."),
+            )
+        )
     return tables
 
 
@@ -353,6 +425,9 @@ def report_charts(report: Report) -> list[Chart]:
             "group-dimension", _("Share right by key group and survey dimension"), report.group_heatmap
         )
     )
+    charts.append(
+        _heat_chart("age-dimension", _("Share right by age band and survey dimension"), report.age_heatmap)
+    )
     h = report.histogram
     total = sum(b.count for b in h)
     charts.append(
@@ -365,6 +440,15 @@ def report_charts(report: Report) -> list[Chart]:
             {"labels": [f"{b.low}–{b.high}" for b in h], "values": [b.count for b in h], "percent": False},
         )
     )
+    if report.live is not None and report.live.rounds:
+        charts.append(
+            _bar_chart(
+                "rounds",
+                _("Share right by live round"),
+                [replace(r.share, key=r.title) for r in report.live.rounds],
+                str,
+            )
+        )
     return charts
 
 
