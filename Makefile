@@ -98,7 +98,10 @@ bench-buzzer: install ## Buzzer fairness: phones 5-250 ms away with jitter, pres
 bench-online: install ## Online stage at full size on PostgreSQL + Redis (CONTESTANTS=, ANSWERS=, SESSIONS=, DURATION=)
 	$(PY) -m bench.online --contestants $(or $(CONTESTANTS),740000) --answers $(or $(ANSWERS),7400000) --sessions $(or $(SESSIONS),1000) --duration $(or $(DURATION),30)
 
+bench-report: install ## The literacy report over a full-size season on PostgreSQL (CITIZENS=, BASE=, REUSE=1)
+	$(PY) -m bench.report --citizens $(or $(CITIZENS),740000) --base $(or $(BASE),10000) --answers-each 12 $(if $(REUSE),--reuse)
+
 clean: ## Remove the database, static files and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache
 
-.PHONY: test-js help install migrate demo static run browser test lint format messages bench bench-standings bench-buzzer bench-online clean
+.PHONY: test-js help install migrate demo static run browser test lint format messages bench bench-standings bench-buzzer bench-online bench-report clean

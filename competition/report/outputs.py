@@ -42,10 +42,12 @@ def rules_text() -> list[str]:
             "it is shown as too few to read and left out of every ranking."
         ),
         _(
+            # xgettext:no-python-format
             "Below the average: only readable groups whose whole 95% interval (the upper bound) lies below "
             "the average are named, largest certain shortfall first."
         ),
         _(
+            # xgettext:no-python-format
             "Self-test thresholds (the report's own rule): total at least 70; composite: total at least 70 "
             "and every dimension at least 60% of its weight."
         ),

@@ -16,7 +16,31 @@ from competition.report import engine
 from competition.report.selectors import DIMENSION_OF_DOMAIN, Report, stems
 
 TEXT, COUNT, SHARE = "text", "count", "share"
-TOO_FEW = "too few to read"
+
+
+def too_few() -> str:
+    return _("too few to read")
+
+
+def low_title() -> str:
+    # xgettext:no-python-format
+    return _("95% low")
+
+
+def high_title() -> str:
+    # xgettext:no-python-format
+    return _("95% high")
+
+
+def step_name(name: str) -> str:
+    """A funnel step's name as the page shows it."""
+    names = {
+        "registered": _("Registered"),
+        "active": _("Active"),
+        "qualified": _("Qualified"),
+        "finalists": _("Finalists"),
+    }
+    return names.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -64,8 +88,8 @@ def _share_columns() -> list[Column]:
         Column(_("Answers"), COUNT),
         Column(_("People"), COUNT),
         Column(_("Share right"), SHARE),
-        Column(_("95% low"), SHARE),
-        Column(_("95% high"), SHARE),
+        Column(low_title(), SHARE),
+        Column(high_title(), SHARE),
         Column(_("Readable")),
     ]
 
@@ -79,7 +103,7 @@ def _share_cells(s: engine.Share) -> list[Any]:
         s.share if readable else None,
         s.low if readable else None,
         s.high if readable else None,
-        _("yes") if readable else _(TOO_FEW),
+        _("yes") if readable else too_few(),
     ]
 
 
@@ -102,7 +126,7 @@ def report_tables(report: Report) -> list[Table]:
                 Column(_("Of registered"), SHARE),
                 Column(_("Of the step before"), SHARE),
             ],
-            [[_(s.name), s.count, s.of_first, s.of_previous] for s in report.funnel],
+            [[step_name(s.name), s.count, s.of_first, s.of_previous] for s in report.funnel],
         ),
         Table(
             "participation",
@@ -184,8 +208,8 @@ def report_tables(report: Report) -> list[Table]:
     ]
     below_columns = [
         Column(_("Share right"), SHARE),
-        Column(_("95% low"), SHARE),
-        Column(_("95% high"), SHARE),
+        Column(low_title(), SHARE),
+        Column(high_title(), SHARE),
         Column(_("Average"), SHARE),
         Column(_("Shortfall (average − high)"), SHARE),
         Column(_("Answers"), COUNT),
@@ -214,6 +238,7 @@ def report_tables(report: Report) -> list[Table]:
                     for b in rows
                 ],
                 note=_(
+                    # xgettext:no-python-format
                     "Only groups with enough answers and people whose whole 95% interval lies below the "
                     "average."
                 ),
@@ -241,8 +266,8 @@ def report_tables(report: Report) -> list[Table]:
                 Column(_("Over"), COUNT),
                 Column(_("Self-tests"), COUNT),
                 Column(_("Share"), SHARE),
-                Column(_("95% low"), SHARE),
-                Column(_("95% high"), SHARE),
+                Column(low_title(), SHARE),
+                Column(high_title(), SHARE),
             ],
             [
                 [
@@ -312,8 +337,8 @@ def report_tables(report: Report) -> list[Table]:
                     Column(_("Right"), COUNT),
                     Column(_("Answers"), COUNT),
                     Column(_("Share right"), SHARE),
-                    Column(_("95% low"), SHARE),
-                    Column(_("95% high"), SHARE),
+                    Column(low_title(), SHARE),
+                    Column(high_title(), SHARE),
                     Column(_("Readable")),
                 ],
                 [
@@ -373,10 +398,11 @@ def report_charts(report: Report) -> list[Chart]:
             "funnel",
             _("Participation funnel"),
             "; ".join(
-                f"{_(s.name)} {s.count}" + (f" ({_pct(s.of_first)})" if s.of_first is not None else "")
+                f"{step_name(s.name)} {s.count}"
+                + (f" ({_pct(s.of_first)})" if s.of_first is not None else "")
                 for s in steps
             ),
-            {"labels": [_(s.name) for s in steps], "values": [s.count for s in steps]},
+            {"labels": [step_name(s.name) for s in steps], "values": [s.count for s in steps]},
         )
     )
     weeks = report.weeks
