@@ -130,9 +130,12 @@ def pdf_html(report: Report) -> str:
                 "rows": []
                 if table.slug in WORKBOOK_ONLY
                 else [
-                    [_fmt(v, c.kind) for v, c in zip(row, table.columns, strict=True)] for row in table.rows
+                    [
+                        (_fmt(v, c.kind), c.kind in (COUNT, SHARE))
+                        for v, c in zip(row, table.columns, strict=True)
+                    ]
+                    for row in table.rows
                 ],
-                "numeric": [c.kind in (COUNT, SHARE) for c in table.columns],
                 "workbook_only": table.slug in WORKBOOK_ONLY,
             }
         )

@@ -83,8 +83,10 @@ def report_page(request):
         {
             "table": t,
             "chart": charts.get(t.slug),
-            "rows": [[_format(v, c.kind) for v, c in zip(row, t.columns, strict=True)] for row in t.rows],
-            "numeric": [c.kind in (COUNT, SHARE) for c in t.columns],
+            "rows": [
+                [(_format(v, c.kind), c.kind in (COUNT, SHARE)) for v, c in zip(row, t.columns, strict=True)]
+                for row in t.rows
+            ],
             "csv": reverse("report-csv", args=[t.slug]) + "?" + query,
         }
         for t in tables
