@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--answers-each", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="time the database the last run loaded")
-    parser.add_argument("--full-refresh", action="store_true", help="with --reuse: a full refresh first, timed")
+    parser.add_argument("--full-refresh", action="store_true", help="with --reuse: refresh fully first")
     args = parser.parse_args(argv)
 
     url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{PG_DB}" if args.reuse else pg_recreate(PG_DB)
