@@ -101,7 +101,10 @@ bench-finals-screens: install ## Stage final: press to "team X buzzed" on 2,000 
 bench-online: install ## Online stage at full size on PostgreSQL + Redis (CONTESTANTS=, ANSWERS=, SESSIONS=, DURATION=, DUELS=)
 	$(PY) -m bench.online --contestants $(or $(CONTESTANTS),740000) --answers $(or $(ANSWERS),7400000) --sessions $(or $(SESSIONS),5000) --duration $(or $(DURATION),30) --duels $(or $(DUELS),500)
 
+bench-report: install ## The literacy report over a full-size season on PostgreSQL (CITIZENS=, BASE=, REUSE=1)
+	$(PY) -m bench.report --citizens $(or $(CITIZENS),740000) --base $(or $(BASE),10000) --answers-each 12 $(if $(REUSE),--reuse)
+
 clean: ## Remove the database, static files and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache
 
-.PHONY: test-js help install migrate demo static run browser test lint format messages bench bench-standings bench-buzzer bench-finals-screens bench-online clean
+.PHONY: test-js help install migrate demo static run browser test lint format messages bench bench-standings bench-buzzer bench-finals-screens bench-online bench-report clean

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from competition.models import District
 from competition.online.engine.identity import normalise_mobile
 from competition.online.models import KeyGroup, OnlineStage, QualificationRun
+
+BIRTH_YEAR_EARLIEST = 1900
+BIRTH_YEAR_YOUNGEST = 5  # the latest year of birth accepted is this many years before the current one
 
 
 class MobileField(forms.CharField):
@@ -47,6 +51,12 @@ class RegisterForm(forms.Form):
         help_text=_("Optional: counts towards your unit's organisation award."),
     )
     key_group = forms.ChoiceField(label=_("Group"), choices=KeyGroup.choices)
+    birth_year = forms.IntegerField(
+        label=_("Year of birth"),
+        required=False,
+        help_text=_("Optional: only for the organisers' figures by age band, never shown on a board."),
+        error_messages={"invalid": _("Enter the year as four digits, such as 1985.")},
+    )
     consent = forms.BooleanField(
         label=_("I have read the privacy notice and agree to my data being used as it describes."),
         error_messages={"required": _("Please agree to the privacy notice to register.")},
@@ -60,6 +70,21 @@ class RegisterForm(forms.Form):
             .order_by("division__order", "order", "name")
         )
         self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["birth_year"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "bday-year"})
+
+    def clean_birth_year(self) -> int | None:
+        """A year between 1900 and five years ago: anything else is a typing slip, refused with a message."""
+        year = self.cleaned_data.get("birth_year")
+        if year is None:
+            return None
+        latest = timezone.localdate().year - BIRTH_YEAR_YOUNGEST
+        if not BIRTH_YEAR_EARLIEST <= year <= latest:
+            raise forms.ValidationError(
+                _("Enter a year of birth between %(first)d and %(last)d.")
+                % {"first": BIRTH_YEAR_EARLIEST, "last": latest},
+                code="birth_year_range",
+            )
+        return year
 
 
 class SignInForm(forms.Form):

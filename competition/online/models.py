@@ -61,6 +61,8 @@ class Contestant(models.Model):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
     unit = models.CharField(_("unit"), max_length=100, blank=True)
     key_group = models.CharField(_("key group"), max_length=12, choices=KeyGroup.choices)
+    # Optional, for the report's age bands only (never shown on a board).
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     consent_at = models.DateTimeField(_("consented at"))
     privacy_version = models.CharField(max_length=20)
     registered_at = models.DateTimeField(default=timezone.now)

@@ -87,6 +87,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             key_group=data["key_group"],
             unit=data["unit"],
             display_name=data["display_name"],
+            birth_year=data.get("birth_year"),
         )
         try:
             identity.code_send(stage=stage, mobile=new.mobile, address=access.client_address(request))

@@ -5,9 +5,10 @@ divisions and the six key groups, and answer daily sets of the bank's benchmark-
 chance of a right answer is a logistic function of the contestant's ability, a district effect, a key
 group effect and the question's difficulty, so districts, groups and benchmarks differ; a wrong answer
 goes to one "popular" distractor per question most of the time, so misconceptions show. About 40% take
-the self-test. Written with bulk inserts (not through the services: no points, boards or fair-play
-checks are kept for these contestants); the mobile numbers start with 199 (a range the demo keeps for
-itself) and running the command again replaces them.
+the self-test; about four in five give a year of birth (ages by key group; past 45, a little behind).
+Written with bulk inserts (not through the services: no points, boards or fair-play checks are kept for
+these contestants); the mobile numbers start with 199 (a range the demo keeps for itself) and running the
+command again replaces them.
 
 The same generator builds the full-size season of the benchmark (``bench/report.py``).
 """
@@ -39,6 +40,30 @@ GROUP_EFFECT = {
 }
 GROUP_SHARE = {"youth": 0.30, "farmer": 0.15, "worker": 0.18, "senior": 0.12, "official": 0.10, "other": 0.15}
 DIMENSIONS = (("knowledge", 40, 8), ("method", 20, 4), ("spirit", 20, 4), ("application", 20, 4))
+# Ages by key group (youngest, oldest); about one in five gives no year of birth.
+GROUP_AGES = {
+    "youth": (12, 28),
+    "farmer": (25, 70),
+    "worker": (20, 60),
+    "senior": (60, 85),
+    "official": (25, 60),
+    "other": (16, 75),
+}
+NO_BIRTH_YEAR = 0.2
+
+
+def _birth_year(rng: random.Random, group: str, year: int) -> int | None:
+    if rng.random() < NO_BIRTH_YEAR:
+        return None
+    youngest, oldest = GROUP_AGES[group]
+    return year - rng.randint(youngest, oldest)
+
+
+def _age_effect(birth_year: int | None, year: int) -> float:
+    """Older contestants a little behind, past 45: a pattern for the age bands to show."""
+    if birth_year is None:
+        return 0.0
+    return -0.015 * max(0, year - birth_year - 45)
 
 
 @dataclass(frozen=True)
@@ -102,6 +127,7 @@ def demo_season(
         rows = []
         for n in range(start, start + count):
             district = districts[rng.randrange(len(districts))]
+            group = rng.choices(groups, weights)[0]
             # registrations grow over the weeks: later days more likely
             day = min(int(days * math.sqrt(rng.random())), days - 1)
             rows.append(
@@ -112,7 +138,8 @@ def demo_season(
                     mobile=f"{PREFIX}{n:08d}",
                     division=district.division,
                     district=district,
-                    key_group=rng.choices(groups, weights)[0],
+                    key_group=group,
+                    birth_year=_birth_year(rng, group, stage.opens_on.year),
                     consent_at=opens + timedelta(days=day),
                     privacy_version=stage.privacy_version,
                     registered_at=opens + timedelta(days=day, minutes=rng.randrange(600)),
@@ -144,7 +171,12 @@ def _play(rng, stage, contestants, questions, difficulty, lure, district_effect,
     touched = []
     today = timezone.localdate()
     for c in contestants:
-        ability = rng.gauss(0.4, 0.8) + district_effect[c.district_id] + GROUP_EFFECT[c.key_group]
+        ability = (
+            rng.gauss(0.4, 0.8)
+            + district_effect[c.district_id]
+            + GROUP_EFFECT[c.key_group]
+            + _age_effect(c.birth_year, stage.opens_on.year)
+        )
         registered_day = timezone.localdate(c.registered_at)
         remaining = max((min(stage.closes_on, today) - registered_day).days, 1)
         sets = max(0, round(rng.gauss(answers_each / 5, 0.8)))

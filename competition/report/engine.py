@@ -12,6 +12,7 @@ import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 
 Z_95 = 1.96  # two-sided 95%
 
@@ -421,3 +422,31 @@ def heatmap(cells: Iterable[Tally], minimum: MinimumSample = DEFAULT_MINIMUM) ->
         old = summed.get((row, column))
         summed[(row, column)] = t if old is None else pooled((old, t), key=(row, column))
     return Heatmap(tuple(rows), tuple(columns), {k: share_of(t, minimum) for k, t in summed.items()})
+
+
+# Age bands: the age a contestant reaches in the stage's year (that year minus the year of birth), in
+# bands that start at these ages. A contestant who gave no year of birth is in ``UNKNOWN_AGE``.
+AGE_STARTS = (18, 30, 40, 50, 60)
+UNKNOWN_AGE = "unknown"
+
+
+def age_bands() -> tuple[str, ...]:
+    """Every band's code in order: ``0-17``, ``18-29``, ..., ``60+``, then ``unknown``."""
+    bands = [f"0-{AGE_STARTS[0] - 1}"]
+    bands += [f"{a}-{b - 1}" for a, b in pairwise(AGE_STARTS)]
+    bands.append(f"{AGE_STARTS[-1]}+")
+    return (*bands, UNKNOWN_AGE)
+
+
+def age_band(birth_year: int | None, year: int) -> str:
+    """The band of someone born in ``birth_year`` during ``year``; ``unknown`` without a year of birth.
+
+    A year of birth after ``year`` (a typing slip the form did not catch) counts as unknown too."""
+    if birth_year is None or birth_year > year:
+        return UNKNOWN_AGE
+    age = year - birth_year
+    bands = age_bands()
+    for i, start in enumerate(AGE_STARTS):
+        if age < start:
+            return bands[i]
+    return bands[len(AGE_STARTS)]

@@ -33,11 +33,13 @@ class RefreshState(models.Model):
 
 
 class LiteracyCell(models.Model):
-    """Right answers and answers on one day, in one district and key group, per benchmark or domain."""
+    """Right answers and answers on one day, in one district and key group, per benchmark or domain; or
+    (kind ``age``) per age band and domain, with the code ``<band>/<domain>`` (``30-39/D3``)."""
 
     class Kind(models.TextChoices):
         BENCHMARK = "benchmark", _("benchmark")
         DOMAIN = "domain", _("benchmark domain")
+        AGE = "age", _("age band and domain")
 
     stage = models.ForeignKey(OnlineStage, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()

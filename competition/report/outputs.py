@@ -23,7 +23,7 @@ from competition.report.svgcharts import chart_svg
 from competition.report.tables import COUNT, SHARE, report_charts, report_tables
 
 # Long tables that the PDF leaves to the workbook (their heat maps are in the PDF).
-WORKBOOK_ONLY = ("district-benchmark", "group-dimension")
+WORKBOOK_ONLY = ("district-benchmark", "group-dimension", "age-dimension")
 
 
 def disclaimer() -> str:
@@ -42,10 +42,12 @@ def rules_text() -> list[str]:
             "it is shown as too few to read and left out of every ranking."
         ),
         _(
+            # xgettext:no-python-format
             "Below the average: only readable groups whose whole 95% interval (the upper bound) lies below "
             "the average are named, largest certain shortfall first."
         ),
         _(
+            # xgettext:no-python-format
             "Self-test thresholds (the report's own rule): total at least 70; composite: total at least 70 "
             "and every dimension at least 60% of its weight."
         ),
@@ -128,9 +130,12 @@ def pdf_html(report: Report) -> str:
                 "rows": []
                 if table.slug in WORKBOOK_ONLY
                 else [
-                    [_fmt(v, c.kind) for v, c in zip(row, table.columns, strict=True)] for row in table.rows
+                    [
+                        (_fmt(v, c.kind), c.kind in (COUNT, SHARE))
+                        for v, c in zip(row, table.columns, strict=True)
+                    ]
+                    for row in table.rows
                 ],
-                "numeric": [c.kind in (COUNT, SHARE) for c in table.columns],
                 "workbook_only": table.slug in WORKBOOK_ONLY,
             }
         )

@@ -30,7 +30,16 @@ from django.utils import timezone
 
 from competition.online.engine.rules import parse_rules
 from competition.online.models import Answer, Attempt, Contestant, Mode, OnlineStage, Qualifier
-from competition.report.engine import DIMENSIONS, SelftestRule, profile_over, score_bin, week_of
+from competition.report.engine import (
+    AGE_STARTS,
+    DIMENSIONS,
+    UNKNOWN_AGE,
+    SelftestRule,
+    age_bands,
+    profile_over,
+    score_bin,
+    week_of,
+)
 from competition.report.models import (
     GroupCell,
     ItemCell,
@@ -86,13 +95,27 @@ WHERE c.stage_id = %(stage)s AND c.held = %(false)s
 GROUP BY c.stage_id, c.district_id, c.key_group
 """
 
-_KINDS = {
-    LiteracyCell.Kind.BENCHMARK: ("t.code", ""),
-    LiteracyCell.Kind.DOMAIN: (
-        "d.code",
-        "JOIN questionbank_tag d ON d.id = t.parent_id AND d.kind = 'domain'",
-    ),
-}
+_DOMAIN_JOIN = "JOIN questionbank_tag d ON d.id = t.parent_id AND d.kind = 'domain'"
+
+
+def _age_band_sql(year: int) -> str:
+    """``engine.age_band`` as SQL over ``c.birth_year``, for the stage's ``year`` (an int from the row)."""
+    bands = age_bands()
+    whens = [f"WHEN c.birth_year IS NULL OR c.birth_year > {int(year)} THEN '{UNKNOWN_AGE}'"]
+    whens += [
+        f"WHEN {int(year)} - c.birth_year < {start} THEN '{bands[i]}'" for i, start in enumerate(AGE_STARTS)
+    ]
+    return f"(CASE {' '.join(whens)} ELSE '{bands[len(AGE_STARTS)]}' END)"
+
+
+def _kinds(stage: OnlineStage) -> dict[str, tuple[str, str]]:
+    """Each kind of literacy row: the SQL of its code, and the join that code needs."""
+    return {
+        LiteracyCell.Kind.BENCHMARK: ("t.code", ""),
+        LiteracyCell.Kind.DOMAIN: ("d.code", _DOMAIN_JOIN),
+        LiteracyCell.Kind.AGE: (f"{_age_band_sql(stage.opens_on.year)} || '/' || d.code", _DOMAIN_JOIN),
+    }
+
 
 EPOCH = date(2000, 1, 1)
 
@@ -145,7 +168,7 @@ def _answers(stage: OnlineStage, since: date) -> None:
     LiteracyCell.objects.filter(stage=stage, day__gte=since).delete()
     ItemCell.objects.filter(stage=stage, day__gte=since).delete()
     with connection.cursor() as cursor:
-        for kind, (code, join) in _KINDS.items():
+        for kind, (code, join) in _kinds(stage).items():
             cursor.execute(
                 _LITERACY_SQL.format(code=code, join=join),
                 {"kind": str(kind), "stage": stage.pk, "since": since, "false": False},
@@ -186,7 +209,7 @@ def _answers(stage: OnlineStage, since: date) -> None:
 def _people(stage: OnlineStage) -> None:
     LiteracyPeople.objects.filter(stage=stage).delete()
     with connection.cursor() as cursor:
-        for kind, (code, join) in _KINDS.items():
+        for kind, (code, join) in _kinds(stage).items():
             cursor.execute(
                 _PEOPLE_SQL.format(code=code, join=join),
                 {"kind": str(kind), "stage": stage.pk, "false": False},

@@ -8,7 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
 
 from competition.models import District, Division
 from competition.online.models import KeyGroup, OnlineStage
@@ -66,6 +67,120 @@ class Report:
     thresholds: list[engine.Threshold]
     missed: dict[str, list[engine.MissedItem]]
     names: dict[str, str] = field(default_factory=dict)
+    age_heatmap: engine.Heatmap = field(default_factory=lambda: engine.heatmap([]))
+    live: Live | None = None
+
+
+@dataclass(frozen=True)
+class LiveRound:
+    round_id: int
+    title: str
+    stage: str
+    finished_at: Any
+    share: engine.Share  # its people are the round's contestants
+
+
+@dataclass(frozen=True)
+class FinalPlace:
+    final: str
+    stage: str
+    finished: bool
+    rank: int
+    team: str
+    district: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Live:
+    """The season's live rounds (played on phones in a venue) and its finals: they follow the season
+    only, not the stage or the filters."""
+
+    rounds: list[LiveRound]
+    finals: list[FinalPlace]
+
+    @property
+    def contestants(self) -> int:
+        return sum(r.share.people for r in self.rounds)
+
+
+def age_label(band: str) -> str:
+    return str(_("not given")) if band == engine.UNKNOWN_AGE else band
+
+
+def live_get(competition, *, minimum: engine.MinimumSample = engine.DEFAULT_MINIMUM) -> Live:
+    """Rounds played in the season (with at least one contestant), each with its contestants and its share
+    right over the answers on questions not voided; and every final begun, its teams by score (ties in
+    the 加赛 order). Live rounds are small (thousands of answers), so this reads them directly."""
+    from quiz.finals.models import Final
+    from quiz.finals.selectors import final_load
+    from quiz.models import Answer as LiveAnswer
+    from quiz.models import Contestant as LiveContestant
+    from quiz.models import Round
+
+    finals_rounds = Final.objects.filter(round__competition=competition).values("round_id")
+    rounds = list(
+        Round.objects.filter(competition=competition)
+        .exclude(pk__in=finals_rounds)
+        .order_by("created_at", "pk")
+        .values("pk", "title", "stage", "finished_at")
+    )
+    ids = [r["pk"] for r in rounds]
+    people = dict(
+        LiveContestant.objects.filter(round__in=ids, kicked_at__isnull=True)
+        .values("round")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("round", "n")
+    )
+    right = dict(
+        LiveContestant.objects.filter(round__in=ids)
+        .values("round")
+        .annotate(right=Sum("correct_count"))
+        .order_by()
+        .values_list("round", "right")
+    )
+    answers = dict(
+        LiveAnswer.objects.filter(round__in=ids, question__voided=False)
+        .values("round")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("round", "n")
+    )
+    live_rounds = []
+    for r in rounds:
+        if not people.get(r["pk"]):
+            continue
+        answered = answers.get(r["pk"], 0)
+        tally = engine.Tally(r["pk"], min(right.get(r["pk"]) or 0, answered), answered, people[r["pk"]])
+        live_rounds.append(
+            LiveRound(r["pk"], r["title"], r["stage"], r["finished_at"], engine.share_of(tally, minimum))
+        )
+    places = []
+    for final in (
+        Final.objects.filter(round__competition=competition, started_at__isnull=False)
+        .select_related("round")
+        .order_by("started_at", "pk")
+    ):
+        loaded = final_load(final.pk)
+        board = loaded.board()
+        decided = {team: i for i, team in enumerate(final.sudden_death or [])}
+        teams = sorted(
+            loaded.teams, key=lambda t: (-board.get(t.id, 0), decided.get(t.id, len(decided)), t.seed)
+        )
+        for rank, team in enumerate(teams, start=1):
+            places.append(
+                FinalPlace(
+                    final=final.round.title,
+                    stage=final.stage,
+                    finished=final.finished_at is not None,
+                    rank=rank,
+                    team=team.name,
+                    district=team.district,
+                    score=float(board.get(team.id, 0)),
+                )
+            )
+    return Live(live_rounds, places)
 
 
 def _district_names(stage: OnlineStage) -> dict[int, str]:
@@ -116,6 +231,16 @@ def report_get(scope: Scope, *, minimum: engine.MinimumSample = engine.DEFAULT_M
             engine.Tally((districts.get(t.key[0], t.key[0]), t.key[1]), t.correct, t.answered, t.people)
             for t in tallies("benchmark", ("district", "code"))
         ],
+        minimum,
+    )
+    band_order = {band: i for i, band in enumerate(engine.age_bands())}
+    age_tallies = []
+    for t in tallies("age", ("code",)):
+        band, _sep, domain = str(t.key).partition("/")
+        age_tallies.append(engine.Tally((band, domain), t.correct, t.answered, t.people))
+    age_tallies.sort(key=lambda t: (band_order.get(t.key[0], len(band_order)), t.key[1]))
+    age_heat = engine.heatmap(
+        [engine.Tally((age_label(t.key[0]), t.key[1]), t.correct, t.answered, t.people) for t in age_tallies],
         minimum,
     )
     group_heat = engine.heatmap(
@@ -203,6 +328,8 @@ def report_get(scope: Scope, *, minimum: engine.MinimumSample = engine.DEFAULT_M
             engine.threshold_share("composite", total["over_composite"], total["selftests"], minimum),
         ],
         missed=missed,
+        age_heatmap=age_heat,
+        live=live_get(stage.competition, minimum=minimum),
         names={**tag_names, **{f"group:{k}": v for k, v in groups.items()}},
     )
 

@@ -7,7 +7,7 @@ renderer formats them. A ``Chart`` holds the plotted series of one table and its
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -16,7 +16,31 @@ from competition.report import engine
 from competition.report.selectors import DIMENSION_OF_DOMAIN, Report, stems
 
 TEXT, COUNT, SHARE = "text", "count", "share"
-TOO_FEW = "too few to read"
+
+
+def too_few() -> str:
+    return _("too few to read")
+
+
+def low_title() -> str:
+    # xgettext:no-python-format
+    return _("95% low")
+
+
+def high_title() -> str:
+    # xgettext:no-python-format
+    return _("95% high")
+
+
+def step_name(name: str) -> str:
+    """A funnel step's name as the page shows it."""
+    names = {
+        "registered": _("Registered"),
+        "active": _("Active"),
+        "qualified": _("Qualified"),
+        "finalists": _("Finalists"),
+    }
+    return names.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -64,8 +88,8 @@ def _share_columns() -> list[Column]:
         Column(_("Answers"), COUNT),
         Column(_("People"), COUNT),
         Column(_("Share right"), SHARE),
-        Column(_("95% low"), SHARE),
-        Column(_("95% high"), SHARE),
+        Column(low_title(), SHARE),
+        Column(high_title(), SHARE),
         Column(_("Readable")),
     ]
 
@@ -79,7 +103,7 @@ def _share_cells(s: engine.Share) -> list[Any]:
         s.share if readable else None,
         s.low if readable else None,
         s.high if readable else None,
-        _("yes") if readable else _(TOO_FEW),
+        _("yes") if readable else too_few(),
     ]
 
 
@@ -102,7 +126,7 @@ def report_tables(report: Report) -> list[Table]:
                 Column(_("Of registered"), SHARE),
                 Column(_("Of the step before"), SHARE),
             ],
-            [[_(s.name), s.count, s.of_first, s.of_previous] for s in report.funnel],
+            [[step_name(s.name), s.count, s.of_first, s.of_previous] for s in report.funnel],
         ),
         Table(
             "participation",
@@ -171,11 +195,21 @@ def report_tables(report: Report) -> list[Table]:
             [Column(_("Key group")), Column(_("Domain")), *_share_columns()],
             _heat_rows(report.group_heatmap),
         ),
+        Table(
+            "age-dimension",
+            _("Share right by age band and survey dimension"),
+            [Column(_("Age band")), Column(_("Domain")), *_share_columns()],
+            _heat_rows(report.age_heatmap),
+            note=_(
+                "Age reached in the stage's year, from the year of birth a contestant may give when "
+                "registering; those who gave none are a band of their own."
+            ),
+        ),
     ]
     below_columns = [
         Column(_("Share right"), SHARE),
-        Column(_("95% low"), SHARE),
-        Column(_("95% high"), SHARE),
+        Column(low_title(), SHARE),
+        Column(high_title(), SHARE),
         Column(_("Average"), SHARE),
         Column(_("Shortfall (average − high)"), SHARE),
         Column(_("Answers"), COUNT),
@@ -204,6 +238,7 @@ def report_tables(report: Report) -> list[Table]:
                     for b in rows
                 ],
                 note=_(
+                    # xgettext:no-python-format
                     "Only groups with enough answers and people whose whole 95% interval lies below the "
                     "average."
                 ),
@@ -231,8 +266,8 @@ def report_tables(report: Report) -> list[Table]:
                 Column(_("Over"), COUNT),
                 Column(_("Self-tests"), COUNT),
                 Column(_("Share"), SHARE),
-                Column(_("95% low"), SHARE),
-                Column(_("95% high"), SHARE),
+                Column(low_title(), SHARE),
+                Column(high_title(), SHARE),
             ],
             [
                 [
@@ -288,6 +323,68 @@ def report_tables(report: Report) -> list[Table]:
             missed_rows,
         )
     )
+    live = report.live
+    if live is not None:
+        tables.append(
+            Table(
+                "rounds",
+                _("Live rounds"),
+                [
+                    Column(_("Round")),
+                    Column(_("Stage")),
+                    Column(_("Finished")),
+                    Column(_("Contestants"), COUNT),
+                    Column(_("Right"), COUNT),
+                    Column(_("Answers"), COUNT),
+                    Column(_("Share right"), SHARE),
+                    Column(low_title(), SHARE),
+                    Column(high_title(), SHARE),
+                    Column(_("Readable")),
+                ],
+                [
+                    [
+                        r.title,
+                        r.stage,
+                        r.finished_at.date().isoformat() if r.finished_at else _("not yet"),
+                        r.share.people,
+                        *[c for i, c in enumerate(_share_cells(r.share)) if i != 2],
+                    ]
+                    for r in live.rounds
+                ],
+                note=_(
+                    "The season's live rounds, whatever the filters: answers on questions not voided; "
+                    "the people are the round's contestants."
+                ),
+            )
+        )
+        tables.append(
+            Table(
+                "finals",
+                _("Finals"),
+                [
+                    Column(_("Final")),
+                    Column(_("Stage")),
+                    Column(_("Finished")),
+                    Column(_("Place"), COUNT),
+                    Column(_("Team")),
+                    Column(_("District")),
+                    Column(_("Score"), COUNT),
+                ],
+                [
+                    [
+                        p.final,
+                        p.stage,
+                        _("yes") if p.finished else _("in progress"),
+                        p.rank,
+                        p.team,
+                        p.district,
+                        round(p.score, 1),
+                    ]
+                    for p in live.finals
+                ],
+                note=_("Teams by score; a tie is in the order the 加赛 decided."),
+            )
+        )
     return tables
 
 
@@ -301,10 +398,11 @@ def report_charts(report: Report) -> list[Chart]:
             "funnel",
             _("Participation funnel"),
             "; ".join(
-                f"{_(s.name)} {s.count}" + (f" ({_pct(s.of_first)})" if s.of_first is not None else "")
+                f"{step_name(s.name)} {s.count}"
+                + (f" ({_pct(s.of_first)})" if s.of_first is not None else "")
                 for s in steps
             ),
-            {"labels": [_(s.name) for s in steps], "values": [s.count for s in steps]},
+            {"labels": [step_name(s.name) for s in steps], "values": [s.count for s in steps]},
         )
     )
     weeks = report.weeks
@@ -353,6 +451,9 @@ def report_charts(report: Report) -> list[Chart]:
             "group-dimension", _("Share right by key group and survey dimension"), report.group_heatmap
         )
     )
+    charts.append(
+        _heat_chart("age-dimension", _("Share right by age band and survey dimension"), report.age_heatmap)
+    )
     h = report.histogram
     total = sum(b.count for b in h)
     charts.append(
@@ -365,6 +466,15 @@ def report_charts(report: Report) -> list[Chart]:
             {"labels": [f"{b.low}–{b.high}" for b in h], "values": [b.count for b in h], "percent": False},
         )
     )
+    if report.live is not None and report.live.rounds:
+        charts.append(
+            _bar_chart(
+                "rounds",
+                _("Share right by live round"),
+                [replace(r.share, key=r.title) for r in report.live.rounds],
+                str,
+            )
+        )
     return charts
 
 

@@ -12,7 +12,7 @@ import io
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -72,16 +72,21 @@ def report_page(request):
         return render(
             request, "report/report.html", {"form": form, "filter_errors": errors_of(form)}, status=400
         )
-    report = report_get(scope)
     query = _query(scope)
+    if "season" not in request.GET:
+        # the default scope, written into the address: the filters show it and the link can be shared
+        return redirect(reverse("report") + "?" + query)
+    report = report_get(scope)
     tables = report_tables(report)
     charts = {c.slug: c for c in report_charts(report)}
     sections = [
         {
             "table": t,
             "chart": charts.get(t.slug),
-            "rows": [[_format(v, c.kind) for v, c in zip(row, t.columns, strict=True)] for row in t.rows],
-            "numeric": [c.kind in (COUNT, SHARE) for c in t.columns],
+            "rows": [
+                [(_format(v, c.kind), c.kind in (COUNT, SHARE)) for v, c in zip(row, t.columns, strict=True)]
+                for row in t.rows
+            ],
             "csv": reverse("report-csv", args=[t.slug]) + "?" + query,
         }
         for t in tables

@@ -59,6 +59,28 @@ def test_registering_sends_a_code_and_the_code_creates_the_contestant_and_signs_
     assert page.context["contestant"] == contestant
 
 
+def test_a_year_of_birth_is_optional_and_kept_when_given(client, stage, sms):
+    register(client, stage, sms, birth_year="1985")
+    client.post(url(stage, "verify"), {"code": last_code(sms)})
+    contestant = Contestant.objects.get()
+    assert contestant.birth_year == 1985
+    assert identity.contestant_data(contestant)["birth_year"] == 1985
+    assert Contestant.objects.filter(birth_year__isnull=True).count() == 0
+
+
+def test_without_a_year_of_birth_the_contestant_registers_all_the_same(client, stage, sms):
+    register(client, stage, sms)
+    client.post(url(stage, "verify"), {"code": last_code(sms)})
+    assert Contestant.objects.get().birth_year is None
+
+
+@pytest.mark.parametrize("year", ["1899", str(timezone.localdate().year - 4), "85", "一九八五"])
+def test_an_impossible_year_of_birth_is_refused_on_the_form_and_sends_nothing(client, stage, sms, year):
+    response = register(client, stage, sms, birth_year=year)
+    assert response.status_code == 200 and "birth_year" in response.context["form"].errors
+    assert not sms and not Contestant.objects.exists()
+
+
 def test_registration_without_consent_is_refused_with_the_reason(client, stage, sms):
     response = register(client, stage, sms, consent="")
     assert response.status_code == 200

@@ -349,3 +349,10 @@ def test_organisers_reach_the_online_stage_from_the_host_pages(client, stage):
     client.force_login(organiser())
     page = client.get(reverse("host-rounds")).content.decode()
     assert reverse("online:organiser", args=[stage.slug]) in page
+
+
+def test_organisers_reach_the_stages_literacy_report_from_the_host_and_organiser_pages(client, stage):
+    client.force_login(organiser())
+    report = f"{reverse('report')}?season={stage.competition.slug}&amp;stage={stage.slug}"
+    assert report in client.get(reverse("host-rounds")).content.decode()
+    assert report in client.get(reverse("online:organiser", args=[stage.slug])).content.decode()

@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 
+from competition.report import engine
 from competition.report.engine import (
     DEFAULT_MINIMUM,
     Bin,
@@ -294,3 +295,27 @@ def test_most_missed_keeps_the_number_asked_per_benchmark():
 def test_most_missed_refuses_more_right_than_answered():
     with pytest.raises(ReportError):
         most_missed([ItemTally(9, "Q9", "B01", 10, 11, {}, frozenset({0}))])
+
+
+@pytest.mark.parametrize(
+    ("birth_year", "year", "band"),
+    [
+        (2010, 2026, "0-17"),
+        (2009, 2026, "0-17"),  # 17 in 2026
+        (2008, 2026, "18-29"),  # 18 in 2026
+        (1997, 2026, "18-29"),
+        (1996, 2026, "30-39"),
+        (1977, 2026, "40-49"),
+        (1967, 2026, "50-59"),
+        (1966, 2026, "60+"),
+        (1920, 2026, "60+"),
+        (None, 2026, "unknown"),
+        (2027, 2026, "unknown"),  # born after the year: a slip, not a band
+    ],
+)
+def test_age_band_is_the_age_reached_in_the_year(birth_year, year, band):
+    assert engine.age_band(birth_year, year) == band
+
+
+def test_the_age_bands_are_listed_in_order_with_unknown_last():
+    assert engine.age_bands() == ("0-17", "18-29", "30-39", "40-49", "50-59", "60+", "unknown")

@@ -110,3 +110,12 @@ def test_the_pdf_carries_the_disclaimer_and_chinese_text_that_can_be_read_back(c
     first = pdf[0].get_textpage().get_text_range()
     assert "参赛" in first or "Participants chose to take part" in first
     assert "东城区" in "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+
+
+def test_without_filters_the_page_goes_to_the_latest_stage_written_into_the_address(client, stage, refreshed):
+    client.force_login(organiser())
+    response = client.get(reverse("report"))
+    assert response.status_code == 302
+    assert response["Location"] == _url("report", stage)
+    page = client.get(response["Location"]).content.decode()
+    assert f'<option value="{stage.slug}" selected>' in page

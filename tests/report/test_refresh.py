@@ -108,7 +108,7 @@ def test_a_first_refresh_sums_answers_per_district_group_and_benchmark_and_leave
     a, b, c = season["a"], season["b"], season["c"]
     done = report_refresh(stage=stage, now=NOW)
     assert done.full is True
-    assert _cells(stage) == {
+    assert _cells(stage, kind__in=["benchmark", "domain"]) == {
         (a.pk, "benchmark", "B01"): (12, 12),
         (a.pk, "benchmark", "B02"): (0, 12),
         (a.pk, "benchmark", "B10"): (12, 12),
@@ -202,6 +202,8 @@ def test_an_incremental_refresh_recomputes_recent_days_and_keeps_people_until_th
         (a.pk, "benchmark", "B10"): (1, 1),
         (a.pk, "domain", "D3"): (2, 2),
         (a.pk, "domain", "D2"): (1, 1),
+        (a.pk, "age", "unknown/D3"): (2, 2),
+        (a.pk, "age", "unknown/D2"): (1, 1),
     }
     assert _cells(stage, district=a, day=DAY)[(a.pk, "domain", "D3")] == (12, 24)
     assert LiteracyPeople.objects.get(stage=stage, district=a, code="D3").people == 12
@@ -232,3 +234,31 @@ def test_a_selftest_counts_in_its_bins_and_over_both_thresholds(stage, season):
     assert [(t.name, t.over, t.people) for t in report.thresholds] == [("total", 1, 1), ("composite", 1, 1)]
     assert [b.count for b in report.histogram] == [0, 0, 0, 0, 0, 0, 0, 1, 0, 0]
     assert report.dimension_histograms["application"][9].count == 1  # 20 of 20 is 100%
+
+
+def test_age_band_cells_follow_the_year_of_birth_and_put_the_rest_under_unknown(stage, season):
+    # given: 4 of district A's 12 youth born 16 years before the stage's year, 8 more 30 years before
+    a = season["a"]
+    year = stage.opens_on.year
+    youth = list(Contestant.objects.filter(stage=stage, district=a, held=False).order_by("pk"))
+    Contestant.objects.filter(pk__in=[c.pk for c in youth[:4]]).update(birth_year=year - 16)
+    Contestant.objects.filter(pk__in=[c.pk for c in youth[4:]]).update(birth_year=year - 30)
+    # when
+    report_refresh(stage=stage, now=NOW)
+    # then: A knows B01 and B10, misses B02 (D3 = B01 + B02, D2 = B10)
+    assert _cells(stage, kind="age", district=a) == {
+        (a.pk, "age", "0-17/D3"): (4, 8),
+        (a.pk, "age", "0-17/D2"): (4, 4),
+        (a.pk, "age", "30-39/D3"): (8, 16),
+        (a.pk, "age", "30-39/D2"): (8, 8),
+    }
+    assert _cells(stage, kind="age", district=season["b"]) == {
+        (season["b"].pk, "age", "unknown/D3"): (3, 6),
+        (season["b"].pk, "age", "unknown/D2"): (0, 3),
+    }
+    people = {p.code: p.people for p in LiteracyPeople.objects.filter(stage=stage, district=a, kind="age")}
+    assert people == {"0-17/D3": 4, "0-17/D2": 4, "30-39/D3": 8, "30-39/D2": 8}
+    heat = report_get(Scope(stage=stage)).age_heatmap
+    assert heat.rows[:2] == ("0-17", "30-39") and len(heat.rows) == 3  # and those who gave none
+    assert heat.cells[("0-17", "D2")].readable is False  # 4 people: too few to read
+    assert heat.cells[("30-39", "D3")].share == 0.5

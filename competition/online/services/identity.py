@@ -106,6 +106,7 @@ class NewContestant:
     key_group: str
     unit: str = ""
     display_name: str = ""
+    birth_year: int | None = None
 
     def as_session(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -130,6 +131,7 @@ def contestant_register(
                 district=district,
                 unit=" ".join(data.unit.split())[:100],
                 key_group=data.key_group,
+                birth_year=data.birth_year,
                 consent_at=now,
                 privacy_version=stage.privacy_version,
                 registered_at=now,
@@ -192,6 +194,7 @@ def contestant_data(contestant: Contestant) -> dict[str, Any]:
         "district": contestant.district.name,
         "unit": contestant.unit,
         "key_group": contestant.key_group,
+        "birth_year": contestant.birth_year,
         "consent_at": contestant.consent_at.isoformat(),
         "privacy_version": contestant.privacy_version,
         "registered_at": contestant.registered_at.isoformat(),

@@ -14,8 +14,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--stage", default="jjj-2026-online", help="online stage slug (default: the demo's)"
         )
-        parser.add_argument("--citizens", type=int, default=3000)
-        parser.add_argument("--answers-each", type=int, default=10)
+        parser.add_argument("--citizens", type=int, default=5000)
+        parser.add_argument("--answers-each", type=int, default=20)
 
     def handle(self, *args, stage, citizens, answers_each, **options):
         found = OnlineStage.objects.filter(slug=stage).first()

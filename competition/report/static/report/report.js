@@ -97,6 +97,11 @@ export function heatmapOption(data) {
 
 export const BUILDERS = { bar: barOption, funnel: funnelOption, weeks: weeksOption, heatmap: heatmapOption };
 
+// A heat map's height: every row label readable (18 px a row), never lower than the stylesheet's 520 px.
+export function heatHeight(rows) {
+  return Math.max(520, rows * 18 + 140);
+}
+
 function draw() {
   const source = document.getElementById("report-data");
   if (!source || typeof window.echarts === "undefined") return;
@@ -105,6 +110,7 @@ function draw() {
     const data = charts[el.dataset.chart];
     const build = data && BUILDERS[data.kind];
     if (!build) continue;
+    if (data.kind === "heatmap") el.style.height = `${heatHeight(data.rows.length)}px`;
     const chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption(build(data));
     window.addEventListener("resize", () => chart.resize());
