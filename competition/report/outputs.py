@@ -18,9 +18,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from competition.exports.xlsx import safe
+from competition.report.charts import report_charts
 from competition.report.selectors import Report
 from competition.report.svgcharts import chart_svg
-from competition.report.tables import COUNT, SHARE, report_charts, report_tables
+from competition.report.tables import COUNT, SHARE, report_tables
 
 # Long tables that the PDF leaves to the workbook (their heat maps are in the PDF).
 WORKBOOK_ONLY = ("district-benchmark", "group-dimension", "age-dimension")

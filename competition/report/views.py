@@ -19,9 +19,10 @@ from django.utils.http import urlencode
 from competition.forms import errors_of
 from competition.models import Competition
 from competition.permissions import may_manage_competition
+from competition.report.charts import report_charts
 from competition.report.forms import ReportFilters
 from competition.report.selectors import Scope, report_get
-from competition.report.tables import COUNT, SHARE, report_charts, report_tables
+from competition.report.tables import COUNT, SHARE, report_tables
 
 
 def _seasons(user):
