@@ -52,7 +52,12 @@ def say(text: str) -> None:
 # --- set-up: a scratch database, the finals, a host session ---------------------------------------------
 
 
-def setup(db_url: str, finals: int, phones: int, trials_each: int) -> dict:
+def setup(
+    db_url: str, finals: int, phones: int, trials_each: int, *, name: str = "Buzzer bench", team=None
+) -> dict:
+    """A scratch competition with ``finals`` finals of ``phones`` teams each, scripted as buzzer segments
+    enough for ``trials_each`` questions; ``team(f, i)`` gives a team's fields (a name by default)."""
+    team = team or (lambda f, i: {"name": f"Team {f + 1}-{i + 1}"})
     os.environ["DATABASE_URL"] = db_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -62,13 +67,14 @@ def setup(db_url: str, finals: int, phones: int, trials_each: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import Client
+    from django.utils.text import slugify
 
     from competition.models import Competition
     from quiz.finals.links import team_token
     from quiz.finals.setup import final_create
 
     call_command("migrate", verbosity=0)
-    competition = Competition.objects.create(name="Buzzer bench", slug="buzzer-bench", year=2026)
+    competition = Competition.objects.create(name=name, slug=slugify(name), year=2026)
     user = get_user_model().objects.create_superuser("bench-host", password="bench-host-pw")
     segments = -(-trials_each // QUESTIONS_PER_SEGMENT)
     script = {
@@ -82,13 +88,14 @@ def setup(db_url: str, finals: int, phones: int, trials_each: int) -> dict:
         final = final_create(
             competition=competition,
             title=f"Bench final {f + 1}",
-            teams=[{"name": f"Team {f + 1}-{i + 1}"} for i in range(phones)],
+            teams=[team(f, i) for i in range(phones)],
             script=script,
         )
         teams = list(final.teams.order_by("seed"))
         made.append(
             {
                 "id": final.id,
+                "pin": final.round.pin,
                 "teams": [t.id for t in teams],
                 "links": [team_token(t, "captain") for t in teams],
             }
@@ -184,6 +191,8 @@ class DelayedLink:
         self.wake.set()
 
     async def _run(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
         while True:
             if not self.queue:
                 self.wake.clear()
@@ -195,7 +204,10 @@ class DelayedLink:
                 await asyncio.sleep(wait)
                 continue
             self.queue.popleft()
-            await self.deliver(item)
+            try:
+                await self.deliver(item)
+            except ConnectionClosed:
+                return  # the phone or the server closed the socket: frames still in flight go nowhere
 
 
 class Phone:

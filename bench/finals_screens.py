@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 
 from bench.buzzer import free_port, start_server, wait_port, ws_connect
+from bench.buzzer import setup as buzzer_setup
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -71,47 +72,16 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def setup(db_url: str, trials: int) -> dict:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.test import Client
-
-    from competition.models import Competition
-    from quiz.finals.links import team_token
-    from quiz.finals.setup import final_create
-
-    call_command("migrate", verbosity=0)
-    competition = Competition.objects.create(name="Screens bench", slug="screens-bench", year=2026)
-    user = get_user_model().objects.create_superuser("bench-host", password="bench-host-pw")
-    segments = -(-trials // QUESTIONS_PER_SEGMENT)
-    script = {
-        "segments": [
-            {"kind": "buzzer", "rules": {"questions": QUESTIONS_PER_SEGMENT, "open_seconds": 30}}
-            for _ in range(segments)
-        ]
-    }
-    final = final_create(
-        competition=competition,
-        title="Screens bench final",
-        teams=[{"name": f"第{i + 1}队", "district": f"District {i + 1}"} for i in range(TEAMS)],
-        script=script,
+    """One final of ``TEAMS`` teams (Chinese names, as on stage: the frames have their real size)."""
+    made = buzzer_setup(
+        db_url,
+        finals=1,
+        phones=TEAMS,
+        trials_each=trials,
+        name="Screens bench",
+        team=lambda f, i: {"name": f"第{i + 1}队", "district": f"District {i + 1}"},
     )
-    teams = list(final.teams.order_by("seed"))
-    client = Client()
-    client.force_login(user)
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    return {
-        "id": final.id,
-        "pin": final.round.pin,
-        "teams": [t.id for t in teams],
-        "links": [team_token(t, "captain") for t in teams],
-        "cookie": cookie,
-    }
+    return {**made["finals"][0], "cookie": made["cookie"]}
 
 
 # --- the audience: screen sockets in worker processes ---------------------------------------------------
