@@ -167,6 +167,8 @@ async def test_a_host_runs_the_demo_final_with_judges_captains_and_the_big_scree
                 for page, value in ((judges[1], "8.5"), (judges[2], "9")):
                     await row(page).get_by_test_id("judge-input").fill(value)
                     await row(page).get_by_test_id("judge-submit").click()
+                    # each score is in before the next judge's: a refusal would show here with its reason
+                    await expect(page.get_by_test_id("judge-message")).to_contain_text("评分已保存")
                 await expect(screen.locator(f'[data-team="{teams[0][0]}"]')).to_contain_text("8.75")
                 await shots_take(judges[1], shots, "final-judge-console.png")
 
